@@ -1,0 +1,21 @@
+package knowledge
+import ("testing";"fmt";"os";"sort";"strings")
+func TestDebugEval(t *testing.T){
+ data,err:=os.ReadFile("../../shared/eval/dev-errors.yaml"); if err!=nil{t.Skip()}
+ cases,err:=ParseCases(data); if err!=nil{t.Fatal(err)}
+ secs,_:=Parse("x",DefaultCorpus); ix:=NewIndex(secs,DefaultServices)
+ only:=os.Getenv("CASE")
+ for _,c:=range cases{
+  if only!="" && !strings.Contains(c.ID,only){continue}
+  lines:=splitLines(c.Text); q:=ix.buildQuery(lines); q.service=ix.inferService(lines); cands:=ix.rankQuery(q)
+  s:=""
+  for i:=0;i<3;i++{ cd:=cands[i]; s+=fmt.Sprintf(" | %s r%.1f b%.1f c%.2f g%.2f", ix.sections[cd.sec].ID, cd.rank, cd.bm25, cd.coverage, cd.sigDeg); if i==0 {s+=fmt.Sprintf(" S=%.2f", cd.score)}}
+  ok:=" "; if len(c.Expect)==0 {ok="N"} else if contains(c.Expect, ix.sections[cands[0].sec].ID) {ok="+"} else {ok="-"}
+  fmt.Printf("%s %-40s %-12v ratio=%.2f%s\n", ok, c.ID, c.Expect, cands[0].bm25/cands[1].bm25, s)
+  if only!="" {
+   for _,qt:=range q.terms { fmt.Printf("   term %-20s w=%.2f core=%v idf=%.2f\n", qt.text, qt.weight, qt.core, ix.termIDF(qt.text)) }
+   for i:=0;i<4;i++{ cd:=cands[i]; type kv struct{k string; v float64}; var l []kv; for k,v:=range cd.hits{l=append(l,kv{q.terms[k].text,v})}; sort.Slice(l,func(a,b int)bool{return l[a].v>l[b].v}); fmt.Printf("  %s: %v\n", ix.sections[cd.sec].ID, l)}
+  }
+ }
+ r:=ix.Evaluate(cases); fmt.Printf("top1=%.2f top3=%.2f abst P=%.2f R=%.2f\n", r.Top1,r.Top3,r.AbstainPrecision,r.AbstainRecall)
+}

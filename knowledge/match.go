@@ -1,0 +1,511 @@
+package knowledge
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Limits on what one call reads in document mode; bigger inputs are scanned
+// line by line (see Scan).
+const (
+	docMaxBytes = 32 << 10
+	docMaxLines = 120
+)
+
+// The abstention rule. Evidence is the best section's BM25F score, scaled by
+// how much of the error part of the input the section explains (0.5 + share)
+// and shrunk for long inputs, whose scores add up from many weak words; a
+// corpus error string repeated in the input adds to it. The normalised score
+// is evidence/(evidence+evidenceMid): 0.5 at the threshold.
+const (
+	evidenceMid  = 3.8
+	abstainBelow = 0.5
+	highAbove    = 0.72
+	serviceBoost = 1.4
+	longQuery    = 12 // error words beyond which evidence is shrunk
+)
+
+type qterm struct {
+	text   string
+	weight float64
+	unit   int
+	core   bool
+}
+
+type qunit struct {
+	terms  []int // indexes into query.terms
+	weight float64
+	core   bool
+}
+
+type query struct {
+	terms []qterm
+	units map[int]*qunit
+	lines []Line
+	// service the input is about; its chapter's sections rank higher.
+	service string
+	// lineTerms holds, per line, the index term ids it contains (signatures).
+	lineTerms []map[int]bool
+}
+
+// candidate carries the features of one section for one query.
+type candidate struct {
+	sec      int
+	bm25     float64
+	coverage float64 // share of the error part of the input the section explains
+	sigDeg   float64 // best signature overlap (0..1)
+	sigText  string
+	sigLine  int
+	hits     map[int]float64 // query term index → contribution
+	rank     float64
+	score    float64
+}
+
+var quotedSegRE = regexp.MustCompile("\"([^\"]{3,})\"|'([^']{3,})'|`([^`]{3,})`|\\[([^\\]]{3,})\\]")
+
+// Match diagnoses one text: a pasted error, a few log lines or a whole log.
+// Inputs larger than a screenful are scanned line by line.
+func (ix *Index) Match(text string) Result {
+	if len(text) > docMaxBytes || strings.Count(text, "\n") >= docMaxLines {
+		return ix.Scan(strings.NewReader(text))
+	}
+	lines := splitLines(text)
+	res := Result{Lines: len(lines), Scanned: int64(len(text))}
+	q := ix.buildQuery(lines)
+	res.Service = ix.inferService(q.lines)
+	q.service = res.Service
+	if len(q.terms) == 0 {
+		res.Abstained = true
+		return res
+	}
+	cands := ix.rankQuery(q)
+	res.Matches, res.Abstained = ix.decide(q, cands)
+	return res
+}
+
+func splitLines(text string) []Line {
+	raw := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	out := make([]Line, 0, len(raw))
+	for i, r := range raw {
+		l := normalizeLine(i+1, r)
+		if l.Text == "" {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// buildQuery splits the input into its error part (lines that read as an
+// error, narrowed to a quoted error message when the line holds one) and its
+// context, and tokenises both.
+func (ix *Index) buildQuery(lines []Line) *query {
+	q := &query{units: map[int]*qunit{}, lines: lines}
+	anyErr := false
+	errLine := make([]bool, len(lines))
+	for i, l := range lines {
+		if l.Level == "error" || isErrorLike(l.Text) {
+			errLine[i], anyErr = true, true
+		}
+	}
+	seen := map[string]int{}
+	unitSeen := map[string]int{}
+	unit := 0
+	addTerm := func(t term, core bool, factor float64) {
+		w := t.weight * factor
+		if k, ok := seen[t.text]; ok {
+			qt := &q.terms[k]
+			qt.weight = math.Max(qt.weight, w)
+			qt.core = qt.core || core
+			return
+		}
+		seen[t.text] = len(q.terms)
+		q.terms = append(q.terms, qterm{text: t.text, weight: w, unit: t.unit, core: core})
+	}
+	add := func(text string, core bool, factor float64) {
+		unit = tokenize(text, unit, func(t term) {
+			addTerm(t, core, factor)
+			for _, part := range ix.splitCompound(t) {
+				addTerm(part, core, factor)
+			}
+		})
+	}
+	for i, l := range lines {
+		if !errLine[i] && anyErr {
+			// A line around the error (the command run, a "Connecting to…")
+			// still says something, at a lower weight.
+			add(l.Text, true, 0.6)
+			continue
+		}
+		// A quoted error message inside an error line is the error itself;
+		// the rest of the line is context ("n8n import … fails with "SyntaxError…"").
+		var segs []string
+		rest := l.Text
+		for _, m := range quotedSegRE.FindAllStringSubmatch(l.Text, -1) {
+			seg := m[1] + m[2] + m[3] + m[4]
+			if isErrorLike(seg) && len(strings.Fields(seg)) >= 2 {
+				segs = append(segs, seg)
+				rest = strings.Replace(rest, m[0], " ", 1)
+			}
+		}
+		if len(segs) == 0 {
+			add(l.Text, true, 1)
+			continue
+		}
+		for _, s := range segs {
+			add(s, true, 1)
+		}
+		add(rest, false, 0.5)
+	}
+	// Units: group the query terms by written word, dedupe repeated words.
+	for k, t := range q.terms {
+		u := q.units[t.unit]
+		if u == nil {
+			u = &qunit{}
+			q.units[t.unit] = u
+		}
+		u.terms = append(u.terms, k)
+		u.core = u.core || t.core
+	}
+	for id, u := range q.units {
+		parts := make([]string, 0, len(u.terms))
+		for _, k := range u.terms {
+			parts = append(parts, q.terms[k].text)
+		}
+		key := strings.Join(parts, " ")
+		if other, dup := unitSeen[key]; dup && other != id {
+			delete(q.units, id)
+			continue
+		}
+		unitSeen[key] = id
+		for _, k := range u.terms {
+			u.weight = math.Max(u.weight, q.terms[k].weight*ix.termIDF(q.terms[k].text))
+		}
+	}
+	// Per-line term sets for signature matching.
+	q.lineTerms = make([]map[int]bool, len(lines))
+	for i, l := range lines {
+		set := map[int]bool{}
+		tokenize(l.Text, 0, func(t term) {
+			if id, ok := ix.vocab[t.text]; ok {
+				set[id] = true
+			}
+		})
+		q.lineTerms[i] = set
+	}
+	return q
+}
+
+// termIDF is the IDF of a term, the maximum for words the corpus lacks: an
+// unexplained word in an error is evidence against every section.
+func (ix *Index) termIDF(t string) float64 {
+	if id, ok := ix.vocab[t]; ok {
+		return ix.idf[id]
+	}
+	best := 0.0
+	ix.related(t, func(id int, f float64) { best = math.Max(best, ix.idf[id]) })
+	if best > 0 {
+		return best
+	}
+	if background[t] {
+		return ix.maxIDF / 4
+	}
+	return ix.maxIDF
+}
+
+func (ix *Index) rankQuery(q *query) []*candidate {
+	n := len(ix.sections)
+	cands := make([]*candidate, n)
+	for i := range cands {
+		cands[i] = &candidate{sec: i, hits: map[int]float64{}}
+	}
+	best := make([]float64, n)
+	touched := make([]int, 0, n)
+	for k, qt := range q.terms {
+		touched = touched[:0]
+		ix.related(qt.text, func(id int, factor float64) {
+			idf := ix.idf[id]
+			for _, p := range ix.postings[id] {
+				s := int(p.sec)
+				tf := 0.0
+				for f := 0; f < nFields; f++ {
+					if p.tf[f] == 0 {
+						continue
+					}
+					norm := 1 - fieldB[f] + fieldB[f]*ix.fieldLen[f][s]/ix.avgLen[f]
+					tf += fieldWeight[f] * float64(p.tf[f]) / norm
+				}
+				c := qt.weight * factor * idf * tf / (bm25K1 + tf)
+				if best[s] == 0 {
+					touched = append(touched, s)
+				}
+				if c > best[s] {
+					best[s] = c
+				}
+			}
+		})
+		for _, s := range touched {
+			cands[s].hits[k] = best[s]
+			best[s] = 0
+		}
+	}
+	// A written word counts once: "kimi-k2" gives kimi-k2, kimi and k2, and
+	// the section gets the best of them plus a little for the others.
+	for _, c := range cands {
+		if len(c.hits) == 0 {
+			continue
+		}
+		for _, u := range q.units {
+			top, sum := 0.0, 0.0
+			for _, k := range u.terms {
+				h := c.hits[k]
+				sum += h
+				top = math.Max(top, h)
+			}
+			c.bm25 += top + 0.25*(sum-top)
+		}
+	}
+	ix.signatureHits(q, cands)
+	for _, c := range cands {
+		c.coverage = ix.coverage(q, c)
+		c.rank = c.bm25 * (1 + c.sigDeg)
+		if ix.sections[c.sec].Archived {
+			c.rank *= 0.8
+		}
+		if q.service != "" && ix.about(c.sec, q.service) {
+			c.rank *= serviceBoost
+		}
+		ev := c.bm25 * (0.5 + c.coverage) * (1 + c.sigDeg) / lengthPenalty(q)
+		c.score = ev / (ev + evidenceMid)
+	}
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].rank > cands[b].rank })
+	return cands
+}
+
+// coverage is the IDF-weighted share of the input's error words that the
+// section contains. Context words do not count: they say where, not what.
+func (ix *Index) coverage(q *query, c *candidate) float64 {
+	total, got := 0.0, 0.0
+	for _, u := range q.units {
+		if !u.core || u.weight == 0 {
+			continue
+		}
+		total += u.weight
+		b := 0.0
+		for _, k := range u.terms {
+			if h, ok := c.hits[k]; ok && h > 0 {
+				// The section has the term (or a prefix relative): the term's
+				// own weight, scaled by how it was matched.
+				qt := q.terms[k]
+				f := 1.0
+				if _, exact := ix.vocab[qt.text]; !exact {
+					f = prefixFactor
+				}
+				b = math.Max(b, qt.weight*f*ix.termIDF(qt.text))
+			}
+		}
+		got += math.Min(b, u.weight)
+	}
+	if total == 0 {
+		return 0
+	}
+	return got / total
+}
+
+// signatureHits finds, per section, the corpus error string that the input
+// lines repeat best.
+func (ix *Index) signatureHits(q *query, cands []*candidate) {
+	bySec := make(map[int]*candidate, len(cands))
+	for _, c := range cands {
+		bySec[c.sec] = c
+	}
+	for li, set := range q.lineTerms {
+		tried := map[int]bool{}
+		for id := range set {
+			for _, k := range ix.sigByTerm[id] {
+				if tried[k] {
+					continue
+				}
+				tried[k] = true
+				sig := &ix.sigs[k]
+				got, units := 0.0, 0
+				for _, ids := range sig.units {
+					b := 0.0
+					for _, t := range ids {
+						if set[t] {
+							b = math.Max(b, ix.idf[t])
+						}
+					}
+					if b > 0 {
+						units++
+					}
+					got += b
+				}
+				deg := got / sig.mass
+				if units < 2 && len(sig.units) >= 2 || units*2 < len(sig.units) {
+					continue
+				}
+				if deg < 0.6 {
+					continue
+				}
+				c := bySec[sig.sec]
+				if deg > c.sigDeg {
+					c.sigDeg, c.sigText, c.sigLine = deg, sig.text, q.lines[li].No
+				}
+			}
+		}
+	}
+}
+
+// decide turns ranked candidates into matches, or an abstention with the
+// nearest candidates marked low.
+func (ix *Index) decide(q *query, cands []*candidate) ([]Match, bool) {
+	if len(cands) == 0 || cands[0].bm25 == 0 {
+		return nil, true
+	}
+	top := cands[0]
+	abstain := top.score < abstainBelow
+	var out []Match
+	for i, c := range cands {
+		if i >= MaxMatches || c.bm25 == 0 {
+			break
+		}
+		// Others are kept only when close to the best.
+		if !abstain && i > 0 && (c.rank < 0.5*top.rank || c.score < abstainBelow) {
+			break
+		}
+		out = append(out, ix.toMatch(q, c, abstain, top))
+	}
+	return out, abstain
+}
+
+func (ix *Index) toMatch(q *query, c *candidate, abstain bool, top *candidate) Match {
+	s := &ix.sections[c.sec]
+	m := Match{ID: s.ID, Title: s.Title, Archived: s.Archived, Score: round2(c.score)}
+	switch {
+	case abstain:
+		m.Confidence = Low
+	case c.score >= highAbove && (c == top || c.rank >= 0.8*top.rank):
+		m.Confidence = High
+	case c.score >= abstainBelow:
+		m.Confidence = Medium
+	default:
+		m.Confidence = Low
+	}
+	if c.sigText != "" {
+		m.Evidence = append(m.Evidence, fmt.Sprintf("line %d: corpus error «%s»", c.sigLine, clip(c.sigText, 90)))
+		m.Lines = append(m.Lines, c.sigLine)
+	}
+	type hit struct {
+		text string
+		v    float64
+	}
+	var hs []hit
+	for k, v := range c.hits {
+		if q.terms[k].weight >= 0.5 {
+			hs = append(hs, hit{q.terms[k].text, v})
+		}
+	}
+	sort.Slice(hs, func(a, b int) bool { return hs[a].v > hs[b].v || hs[a].v == hs[b].v && hs[a].text < hs[b].text })
+	var words []string
+	for i, h := range hs {
+		if i == 6 {
+			break
+		}
+		words = append(words, h.text)
+	}
+	if len(words) > 0 {
+		m.Evidence = append(m.Evidence, "terms: "+strings.Join(words, ", "))
+	}
+	if len(m.Lines) == 0 {
+		m.Lines = ix.supportingLines(q, c)
+	}
+	return m
+}
+
+// supportingLines returns the input lines holding the section's best terms.
+func (ix *Index) supportingLines(q *query, c *candidate) []int {
+	var out []int
+	for i, set := range q.lineTerms {
+		hit := 0.0
+		for k, v := range c.hits {
+			if id, ok := ix.vocab[q.terms[k].text]; ok && set[id] {
+				hit += v
+			}
+		}
+		if hit > 0.3*c.bm25 {
+			out = append(out, q.lines[i].No)
+		}
+		if len(out) == 3 {
+			break
+		}
+	}
+	return out
+}
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// about reports whether a section's title or chapter names the service.
+func (ix *Index) about(sec int, service string) bool {
+	s := &ix.sections[sec]
+	for _, w := range wordRE.FindAllString(fold(s.Title+" "+s.Chapter), -1) {
+		for _, p := range strings.FieldsFunc(w, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+			if p == service {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// splitCompound splits a word the corpus lacks into two words it has
+// ("authkey" → "auth" + "key"), each at a reduced weight, so run-together
+// spellings meet the corpus's spaced or underscored ones.
+func (ix *Index) splitCompound(t term) []term {
+	w := t.text
+	if len(w) < 6 || !isAlpha(w) {
+		return nil
+	}
+	if _, ok := ix.vocab[w]; ok {
+		return nil
+	}
+	for i := 3; i <= len(w)-3; i++ {
+		a, b := w[:i], w[i:]
+		if _, ok := ix.vocab[a]; !ok || stopwords[a] {
+			continue
+		}
+		if _, ok := ix.vocab[stem(b)]; !ok || stopwords[b] {
+			continue
+		}
+		return []term{
+			{text: a, weight: 0.8 * t.weight, unit: t.unit},
+			{text: stem(b), weight: 0.8 * t.weight, unit: t.unit},
+		}
+	}
+	return nil
+}
+
+// lengthPenalty shrinks the evidence of inputs with many error words.
+func lengthPenalty(q *query) float64 {
+	n := 0.0
+	for _, u := range q.units {
+		if u.core {
+			n += math.Min(1, u.weight/4)
+		}
+	}
+	if n <= longQuery {
+		return 1
+	}
+	return math.Sqrt(n / longQuery)
+}

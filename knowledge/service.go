@@ -1,0 +1,87 @@
+package knowledge
+
+import (
+	"regexp"
+	"strings"
+)
+
+// DefaultServices are the compose services of the stack vigie serves.
+var DefaultServices = []string{
+	"postgresql", "redis", "qdrant", "caddy", "grafana", "loki", "victoriametrics", "alloy",
+	"cadvisor", "n8n", "litellm", "openclaw", "nocodb", "palais", "opencut", "headscale", "kaneo",
+}
+
+var replicaRE = regexp.MustCompile(`[-_]\d+$`)
+
+var wordRE = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9_.-]*`)
+
+// inferService tells which compose service a text is about: a compose log
+// prefix first, then a container name such as `javisi_nocodb`, then a
+// service named in the error lines, then anywhere.
+func (ix *Index) inferService(lines []Line) string {
+	for _, l := range lines {
+		if l.Service != "" {
+			return ix.serviceOf(l.Service, true)
+		}
+	}
+	// Container names: <project>_<service>[_N] or <project>-<service>-N.
+	for _, l := range lines {
+		for _, w := range wordRE.FindAllString(l.Raw, -1) {
+			if !strings.ContainsAny(w, "_-") {
+				continue
+			}
+			if s := ix.serviceOf(w, false); s != "" {
+				return s
+			}
+		}
+	}
+	var errLines, other []Line
+	for _, l := range lines {
+		if l.Level == "error" || isErrorLike(l.Text) {
+			errLines = append(errLines, l)
+		} else {
+			other = append(other, l)
+		}
+	}
+	for _, group := range [][]Line{errLines, other} {
+		for _, l := range group {
+			for _, w := range wordRE.FindAllString(strings.ToLower(l.Text), -1) {
+				w = strings.Trim(w, ".-_")
+				for _, s := range ix.services {
+					if w == s {
+						return s
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// serviceOf maps a container or compose name to a known service:
+// "javisi_nocodb_1" → "nocodb", "openclaw-gateway-1" → "openclaw-gateway"
+// when raw is true (a compose prefix names the service even if unknown).
+func (ix *Index) serviceOf(name string, raw bool) string {
+	n := strings.ToLower(replicaRE.ReplaceAllString(name, ""))
+	for _, s := range ix.services {
+		if n == s {
+			return s
+		}
+	}
+	comps := strings.FieldsFunc(n, func(r rune) bool { return r == '_' || r == '-' || r == '.' })
+	// The service is the last known component: javisi_nocodb, javisi-n8n.
+	for i := len(comps) - 1; i >= 0; i-- {
+		for _, s := range ix.services {
+			if comps[i] == s && (i > 0 || len(comps) == 1 || raw) {
+				if raw && i == 0 && len(comps) > 1 {
+					return n // "openclaw-gateway" is its own service
+				}
+				return s
+			}
+		}
+	}
+	if raw {
+		return n
+	}
+	return ""
+}
