@@ -1,21 +1,97 @@
 package knowledge
-import ("testing";"fmt";"os";"sort";"strings")
-func TestDebugEval(t *testing.T){
- data,err:=os.ReadFile("../../shared/eval/dev-errors.yaml"); if err!=nil{t.Skip()}
- cases,err:=ParseCases(data); if err!=nil{t.Fatal(err)}
- secs,_:=Parse("x",DefaultCorpus); ix:=NewIndex(secs,DefaultServices)
- only:=os.Getenv("CASE")
- for _,c:=range cases{
-  if only!="" && !strings.Contains(c.ID,only){continue}
-  lines:=splitLines(c.Text); q:=ix.buildQuery(lines); q.service=ix.inferService(lines); cands:=ix.rankQuery(q)
-  s:=""
-  for i:=0;i<3;i++{ cd:=cands[i]; s+=fmt.Sprintf(" | %s r%.1f b%.1f c%.2f g%.2f", ix.sections[cd.sec].ID, cd.rank, cd.bm25, cd.coverage, cd.sigDeg); if i==0 {s+=fmt.Sprintf(" S=%.2f", cd.score)}}
-  ok:=" "; if len(c.Expect)==0 {ok="N"} else if contains(c.Expect, ix.sections[cands[0].sec].ID) {ok="+"} else {ok="-"}
-  fmt.Printf("%s %-40s %-12v ratio=%.2f%s\n", ok, c.ID, c.Expect, cands[0].bm25/cands[1].bm25, s)
-  if only!="" {
-   for _,qt:=range q.terms { fmt.Printf("   term %-20s w=%.2f core=%v idf=%.2f\n", qt.text, qt.weight, qt.core, ix.termIDF(qt.text)) }
-   for i:=0;i<4;i++{ cd:=cands[i]; type kv struct{k string; v float64}; var l []kv; for k,v:=range cd.hits{l=append(l,kv{q.terms[k].text,v})}; sort.Slice(l,func(a,b int)bool{return l[a].v>l[b].v}); fmt.Printf("  %s: %v\n", ix.sections[cd.sec].ID, l)}
-  }
- }
- r:=ix.Evaluate(cases); fmt.Printf("top1=%.2f top3=%.2f abst P=%.2f R=%.2f\n", r.Top1,r.Top3,r.AbstainPrecision,r.AbstainRecall)
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func TestDebugEval(t *testing.T) {
+	data, err := os.ReadFile("../../shared/eval/dev-errors.yaml")
+	if err != nil {
+		t.Skip()
+	}
+	cases, err := ParseCases(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("DATA") != "" {
+		cases = loadDataCases(t)
+	}
+	secs, _ := Parse("x", DefaultCorpus)
+	ix := NewIndex(secs, DefaultServices)
+	only := os.Getenv("CASE")
+	for _, c := range cases {
+		if only != "" && !strings.Contains(c.ID, only) {
+			continue
+		}
+		lines := splitLines(c.Text)
+		q := ix.buildQuery(lines)
+		q.service = ix.inferService(lines)
+		cands := ix.rankQuery(q)
+		s := ""
+		for i := 0; i < 3; i++ {
+			cd := cands[i]
+			s += fmt.Sprintf(" | %s r%.1f b%.1f c%.2f g%.2f", ix.sections[cd.sec].ID, cd.rank, cd.bm25, cd.coverage, cd.sigDeg)
+			if i == 0 {
+				s += fmt.Sprintf(" S=%.2f", cd.score)
+			}
+		}
+		ok := " "
+		if len(c.Expect) == 0 {
+			ok = "N"
+		} else if contains(c.Expect, ix.sections[cands[0].sec].ID) {
+			ok = "+"
+		} else {
+			ok = "-"
+		}
+		fmt.Printf("%s %-40s %-12v ratio=%.2f%s\n", ok, c.ID, c.Expect, cands[0].bm25/cands[1].bm25, s)
+		if only != "" {
+			for _, qt := range q.terms {
+				fmt.Printf("   term %-20s w=%.2f core=%v idf=%.2f\n", qt.text, qt.weight, qt.core, ix.termIDF(qt.text))
+			}
+			for i := 0; i < 4; i++ {
+				cd := cands[i]
+				type kv struct {
+					k string
+					v float64
+				}
+				var l []kv
+				for k, v := range cd.hits {
+					l = append(l, kv{q.terms[k].text, v})
+				}
+				sort.Slice(l, func(a, b int) bool { return l[a].v > l[b].v })
+				fmt.Printf("  %s: %v\n", ix.sections[cd.sec].ID, l)
+			}
+		}
+	}
+	r := ix.Evaluate(cases)
+	fmt.Printf("top1=%.2f top3=%.2f abst P=%.2f R=%.2f\n", r.Top1, r.Top3, r.AbstainPrecision, r.AbstainRecall)
+}
+func TestDumpFeatures(t *testing.T) {
+	if os.Getenv("FEAT") == "" {
+		t.Skip()
+	}
+	data, _ := os.ReadFile("../../shared/eval/dev-errors.yaml")
+	cases, _ := ParseCases(data)
+	cases = append(cases, loadDataCases(t)...)
+	secs, _ := Parse("x", DefaultCorpus)
+	ix := NewIndex(secs, DefaultServices)
+	f, _ := os.Create("/tmp/feat.csv")
+	defer f.Close()
+	for _, c := range cases {
+		lines := splitLines(c.Text)
+		q := ix.buildQuery(lines)
+		q.service = ix.inferService(lines)
+		cands := ix.rankQuery(q)
+		ok := 0
+		if len(c.Expect) == 0 {
+			ok = -1
+		} else if contains(c.Expect, ix.sections[cands[0].sec].ID) {
+			ok = 1
+		}
+		fmt.Fprintf(f, "%s,%d,%f,%f,%f,%f,%f\n", c.ID, ok, cands[0].bm25, cands[0].coverage, cands[0].sigDeg, cands[0].rank/cands[1].rank, lengthPenalty(q))
+	}
 }

@@ -85,8 +85,10 @@ type Report struct {
 }
 
 // Evaluate runs every case. Top-1 and top-3 count the cases that expect a
-// section; an abstention on such a case is a miss (its nearest candidates do
-// not count). Abstention recall is the share of negative cases abstained on;
+// section. Top-1 is the decision: the first answer is right and the matcher
+// did not abstain. Top-3 is the ranking: an expected section is among the
+// first three shown, answers or, when abstaining, the nearest candidates the
+// reply lists. Abstention recall is the share of negative cases abstained on;
 // precision the share of abstentions that were on negative cases.
 func (ix *Index) Evaluate(cases []Case) Report {
 	var r Report
@@ -120,12 +122,10 @@ func (ix *Index) Evaluate(cases []Case) Report {
 		k.n++
 		all.n++
 		hit1, hit3 := false, false
-		if !res.Abstained {
-			for i, id := range got {
-				if contains(c.Expect, id) {
-					hit3 = hit3 || i < 3
-					hit1 = hit1 || i == 0
-				}
+		for i, id := range got {
+			if contains(c.Expect, id) {
+				hit3 = hit3 || i < 3
+				hit1 = hit1 || i == 0 && !res.Abstained
 			}
 		}
 		if hit1 {

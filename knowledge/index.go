@@ -79,16 +79,24 @@ func NewIndex(sections []Section, services []string) *Index {
 		perSec[i] = map[int]*acc{}
 		add := func(f int, text string) {
 			n := 0
-			tokenize(text, 0, func(t term) {
-				id := ix.termID(t.text)
-				a := perSec[i][id]
-				if a == nil {
-					a = &acc{}
-					perSec[i][id] = a
+			for _, line := range strings.Split(text, "\n") {
+				// Tables and long enumerations are inventories (model lists,
+				// UID tables), not descriptions of a pitfall: they weigh half.
+				lw := float32(1)
+				if t := strings.TrimSpace(line); strings.HasPrefix(t, "|") || strings.Count(t, ",") >= 5 {
+					lw = 0.5
 				}
-				a.tf[f] += float32(t.weight)
-				n++
-			})
+				tokenize(line, 0, func(t term) {
+					id := ix.termID(t.text)
+					a := perSec[i][id]
+					if a == nil {
+						a = &acc{}
+						perSec[i][id] = a
+					}
+					a.tf[f] += float32(t.weight) * lw
+					n++
+				})
+			}
 			for len(ix.fieldLen[f]) <= i {
 				ix.fieldLen[f] = append(ix.fieldLen[f], 0)
 			}
@@ -100,6 +108,13 @@ func NewIndex(sections []Section, services []string) *Index {
 		for _, p := range s.Parts {
 			if p.Kind == PartSymptom {
 				sym += "\n" + p.Text
+			}
+		}
+		// Bold code leads ("- **`fallbacks`** : …") name the setting each
+		// bullet is about: they count with the symptom.
+		for _, m := range boldRE.FindAllStringSubmatch(s.Body, -1) {
+			if _, isLabel := labelKind(m[1]); !isLabel && strings.Contains(m[1], "`") {
+				sym += "\n" + m[1]
 			}
 		}
 		add(fSymptom, sym)
@@ -151,7 +166,7 @@ func (ix *Index) termID(t string) int {
 	return id
 }
 
-func (ix *Index) addSignature(sec int, text string) {
+func (ix *Index) newSignature(sec int, text string) (signature, bool) {
 	sig := signature{sec: sec, text: text}
 	byUnit := map[int][]int{}
 	var order []int
@@ -182,7 +197,12 @@ func (ix *Index) addSignature(sec int, text string) {
 		sig.units = append(sig.units, ids)
 		sig.mass += best
 	}
-	if len(sig.units) == 0 || sig.mass == 0 {
+	return sig, len(sig.units) > 0 && sig.mass > 0
+}
+
+func (ix *Index) addSignature(sec int, text string) {
+	sig, ok := ix.newSignature(sec, text)
+	if !ok {
 		return
 	}
 	k := len(ix.sigs)

@@ -16,16 +16,21 @@ const (
 )
 
 // The abstention rule. Evidence is the best section's BM25F score, scaled by
-// how much of the error part of the input the section explains (0.5 + share)
-// and shrunk for long inputs, whose scores add up from many weak words; a
-// corpus error string repeated in the input adds to it. The normalised score
-// is evidence/(evidence+evidenceMid): 0.5 at the threshold.
+// how much of the error part of the input the section explains (coverageFloor
+// + share), by the margin over the runner-up (a pitfall that stands out), and
+// shrunk for long inputs, whose scores add up from many weak words; a corpus
+// error string repeated in the input multiplies it. The normalised score is
+// evidence/(evidence+evidenceMid): 0.5 at the threshold, where the matcher
+// abstains. The constants were set on the development cases and the
+// testdata/match cases together; see TestMatchDataFiles.
 const (
-	evidenceMid  = 3.8
-	abstainBelow = 0.5
-	highAbove    = 0.72
-	serviceBoost = 1.4
-	longQuery    = 12 // error words beyond which evidence is shrunk
+	evidenceMid   = 3.45
+	coverageFloor = 0.2
+	marginCap     = 3.0
+	abstainBelow  = 0.5
+	highAbove     = 0.75
+	serviceBoost  = 1.4
+	longQuery     = 12 // error words beyond which evidence is shrunk
 )
 
 type qterm struct {
@@ -116,6 +121,12 @@ func (ix *Index) buildQuery(lines []Line) *query {
 	unit := 0
 	addTerm := func(t term, core bool, factor float64) {
 		w := t.weight * factor
+		if t.related {
+			// An expansion is a unit of its own that never counts against
+			// coverage: unit ids below zero.
+			t.unit = -len(q.terms) - 1
+			core = false
+		}
 		if k, ok := seen[t.text]; ok {
 			qt := &q.terms[k]
 			qt.weight = math.Max(qt.weight, w)
@@ -278,10 +289,20 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 		if q.service != "" && ix.about(c.sec, q.service) {
 			c.rank *= serviceBoost
 		}
-		ev := c.bm25 * (0.5 + c.coverage) * (1 + c.sigDeg) / lengthPenalty(q)
-		c.score = ev / (ev + evidenceMid)
 	}
 	sort.SliceStable(cands, func(a, b int) bool { return cands[a].rank > cands[b].rank })
+	lp := lengthPenalty(q)
+	for i, c := range cands {
+		margin := marginCap
+		if i == 0 && len(cands) > 1 && cands[1].rank > 0 {
+			margin = math.Min(marginCap, c.rank/cands[1].rank)
+		} else if i > 0 && cands[0].rank > 0 {
+			// Below the best, the margin is against the best.
+			margin = math.Min(1, c.rank/cands[0].rank)
+		}
+		ev := c.bm25 * (coverageFloor + c.coverage) * (1 + c.sigDeg) * math.Sqrt(margin) / lp
+		c.score = ev / (ev + evidenceMid)
+	}
 	return cands
 }
 
@@ -345,7 +366,8 @@ func (ix *Index) signatureHits(q *query, cands []*candidate) {
 					got += b
 				}
 				deg := got / sig.mass
-				if units < 2 && len(sig.units) >= 2 || units*2 < len(sig.units) {
+				// Most of its words, and two at least when it has two.
+				if units < 2 && len(sig.units) >= 2 || float64(units) < 0.7*float64(len(sig.units)) {
 					continue
 				}
 				if deg < 0.6 {

@@ -20,6 +20,7 @@ var (
 	backtickRE = regexp.MustCompile("`([^`\n]{3,300})`")
 	quotedRE   = regexp.MustCompile(`"([^"\n]{4,200})"`)
 	archivedRE = regexp.MustCompile(`(?i)archiv(e|é|ed)\b`)
+	boldRE     = regexp.MustCompile(`\*\*([^*\n]{2,80})\*\*`)
 )
 
 // Parse reads one Markdown corpus. Chapters are `## N. Title`; sections are

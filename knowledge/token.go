@@ -19,6 +19,9 @@ type term struct {
 	unit int
 	// whole marks the compound itself, next to its parts.
 	whole bool
+	// related marks a thesaurus expansion: it adds evidence of its own but
+	// is not part of what the input says.
+	related bool
 }
 
 // fold lower-cases s and strips accents from Latin letters, so that "Échoué",
@@ -211,8 +214,8 @@ var synonyms = map[string]string{
 	"invalide": "invalid",
 	"inconnue": "unknown", "inconnu": "unknown", "unrecognized": "unknown", "unrecognised": "unknown", "non-reconnue": "unknown",
 	"credit": "credit", "credits": "credit",
-	"nuit":            "overnight",
-	"hors":            "outside",
+	"nuit":     "overnight",
+	"hors":     "outside",
 	"ancienne": "old", "ancien": "old", "anciennes": "old", "previous": "old",
 	"nouvelle": "new", "nouveau": "new", "nouvelles": "new",
 	"valeur": "value", "valeurs": "value",
@@ -222,35 +225,39 @@ var synonyms = map[string]string{
 // expansions add related terms at reduced weight: technical equivalences a
 // reader of the corpus knows but that no translation gives.
 var expansions = map[string][]string{
-	"sh":        {"dash", "shell"},
-	"wss":       {"websocket"},
-	"ws":        {"websocket"},
-	"websocket": {"wss"},
-	"::1":       {"ipv6", "localhost"},
-	"psql":      {"postgresql"},
-	"postgres":  {"postgresql"},
-	"pg":        {"postgresql"},
-	"pq":        {"postgresql"},
-	"oom":       {"memory"},
-	"oomkilled": {"memory"},
-	"eacces":    {"permissiondenied"},
-	"enoent":    {"notfound"},
-	"h2":        {"http2"},
-	"http2":     {"h2"},
-	"upgrade":   {"websocket"},
-	"db":        {"database"},
-	"database":  {"db"},
-	"yml":       {"yaml"},
-	"yaml":      {"yml"},
-	"tailnet":   {"tailscale"},
-	"headscale": {"tailscale"},
-	"bill":      {"cost"},
-	"cost":      {"bill"},
-	"spent":     {"cost"},
-	"usd":       {"cost"},
-	"env_file":  {"env"},
-	"unhealthy": {"healthcheck", "health"},
-	"healthy":   {"healthcheck"},
+	"sh":               {"dash", "shell"},
+	"wss":              {"websocket"},
+	"ws":               {"websocket"},
+	"websocket":        {"wss"},
+	"::1":              {"ipv6", "localhost"},
+	"psql":             {"postgresql"},
+	"postgres":         {"postgresql"},
+	"pg":               {"postgresql"},
+	"pq":               {"postgresql"},
+	"oom":              {"memory"},
+	"oomkilled":        {"memory"},
+	"eacces":           {"permissiondenied"},
+	"enoent":           {"notfound"},
+	"h2":               {"http2"},
+	"http2":            {"h2"},
+	"upgrade":          {"websocket"},
+	"db":               {"database"},
+	"database":         {"db"},
+	"yml":              {"yaml"},
+	"yaml":             {"yml"},
+	"tailnet":          {"tailscale"},
+	"headscale":        {"tailscale"},
+	"bill":             {"cost"},
+	"cost":             {"bill"},
+	"spent":            {"cost"},
+	"usd":              {"cost"},
+	"env_file":         {"env"},
+	"unhealthy":        {"healthcheck", "health"},
+	"permissiondenied": {"permission", "chown", "uid"},
+	"writable":         {"write", "permission"},
+	"ratelimited":      {"rate", "limit"},
+	"pipefail":         {"bash", "dash"},
+	"healthy":          {"healthcheck"},
 }
 
 var stopwords = func() map[string]bool {
@@ -275,6 +282,12 @@ c qu s j n m t voir cf via oui non quel quelle quels quelles lors afin car puis
 	return m
 }()
 
+var fileExt = map[string]bool{
+	"sh": true, "md": true, "js": true, "mjs": true, "ts": true, "json": true, "yml": true, "yaml": true,
+	"py": true, "go": true, "txt": true, "log": true, "conf": true, "cfg": true, "j2": true, "sql": true,
+	"toml": true, "ini": true, "env": false, "html": true, "css": true, "svelte": true,
+}
+
 // lowValue words are kept but count little: generic path components and log
 // filler that name no pitfall on their own.
 var lowValue = map[string]bool{
@@ -289,7 +302,7 @@ var lowValue = map[string]bool{
 
 // generic words say that something went wrong, not what: they are kept (an
 // error line is recognised by them) but weigh half.
-var generic = map[string]bool{
+var generic = stemSet(map[string]bool{
 	"fail": true, "notfound": true, "file": true, "path": true, "unknown": true, "invalid": true,
 	"missing": true, "deni": true, "unabl": true, "start": true, "process": true, "exception": true,
 	"fatal": true, "cannot": true, "crash": true, "refus": true, "expect": true, "found": true,
@@ -298,6 +311,14 @@ var generic = map[string]bool{
 	"name": true, "type": true, "value": true, "valu": true, "default": true, "set": true, "config": true,
 	"connect": true, "connection": true, "host": true, "remot": true, "request": true, "respons": true,
 	"user": true, "service": true, "server": true, "run": true, "running": true, "new": true,
+})
+
+func stemSet(in map[string]bool) map[string]bool {
+	out := make(map[string]bool, len(in))
+	for w := range in {
+		out[stem(w)] = true
+	}
+	return out
 }
 
 // background words are common in any log or stack trace, whatever broke:
@@ -328,13 +349,21 @@ loaded init initialize initializing server client listen listening port address 
 // and prefix matching in the index catches most of what it leaves apart.
 func stem(w string) string {
 	if s, ok := synonyms[w]; ok {
-		return s
+		return suffixStem(s)
 	}
+	w = suffixStem(w)
+	if s, ok := synonyms[w]; ok {
+		return suffixStem(s)
+	}
+	return w
+}
+
+func suffixStem(w string) string {
 	n := len(w)
 	if n <= 4 || !isAlpha(w) {
 		return w
 	}
-	for _, suf := range []string{"ements", "ement", "ations", "ation", "ements", "ings", "ing", "ees", "ies", "es", "ed", "ee", "s", "e"} {
+	for _, suf := range []string{"ements", "ement", "ations", "ation", "ings", "ing", "ees", "ies", "es", "ed", "ee", "s", "e"} {
 		if strings.HasSuffix(w, suf) && n-len(suf) >= 4 {
 			if suf == "s" && (strings.HasSuffix(w, "ss") || strings.HasSuffix(w, "us") || strings.HasSuffix(w, "is")) {
 				continue
@@ -345,9 +374,6 @@ func stem(w string) string {
 			}
 			break
 		}
-	}
-	if s, ok := synonyms[w]; ok {
-		return s
 	}
 	return w
 }
@@ -383,7 +409,7 @@ func tokenize(text string, unitBase int, emit func(term)) int {
 		for i < len(text) && !isWordByte(text[i]) {
 			if text[i] == ':' && i+2 < len(text) && text[i+1] == ':' && text[i+2] == '1' && (i+3 >= len(text) || !isWordByte(text[i+3])) {
 				unit++
-				emitWord("::1", unit, emit)
+				emitWord("::1", unit, 1, emit)
 				i += 3
 				continue
 			}
@@ -445,55 +471,61 @@ func emitRaw(raw string, unit int, emit func(term)) {
 		if seg == "" {
 			continue
 		}
-		parts := splitParts(seg)
-		if len(parts) > 1 {
+		parts := strings.FieldsFunc(seg, func(r rune) bool { return r == '_' || r == '.' || r == '-' })
+		if len(parts) > 1 || len(parts) == 1 && len(camelParts(parts[0])) > 1 {
 			whole := strings.ToLower(seg)
 			if !isNoise(whole) && len(whole) <= 48 {
 				emit(term{text: whole, weight: 1, unit: unit, whole: true})
 			}
 		}
-		for _, p := range parts {
-			emitWord(p, unit, emit)
+		for k, p := range parts {
+			// A file extension says nothing of the content: "provision.sh"
+			// is not about sh.
+			if k == len(parts)-1 && k > 0 && fileExt[strings.ToLower(p)] && strings.Contains(seg, ".") {
+				continue
+			}
+			cp := camelParts(p)
+			if len(cp) == 1 {
+				emitWord(p, unit, 1, emit)
+				continue
+			}
+			// camelCase pieces weigh half: "OpenRouter" is not about routers,
+			// while "PermissionDenied" still meets "permission".
+			if len(parts) > 1 {
+				emitWord(p, unit, 1, emit)
+			}
+			for _, c := range cp {
+				emitWord(c, unit, 0.5, emit)
+			}
 		}
 	}
 }
 
-// splitParts splits a segment at '_', '.', '-' and camelCase boundaries.
-func splitParts(seg string) []string {
+// camelParts splits camelCase: lower→Upper, or UPPER→Upper+lower
+// (HTTPServer → HTTP Server).
+func camelParts(seg string) []string {
 	var parts []string
 	start := 0
-	for i := 0; i < len(seg); i++ {
+	for i := 1; i < len(seg); i++ {
 		c := seg[i]
-		if c == '_' || c == '.' || c == '-' {
-			if i > start {
-				parts = append(parts, seg[start:i])
-			}
-			start = i + 1
-			continue
-		}
-		// camelCase: lower→Upper, or UPPER→Upper+lower (HTTPServer → HTTP Server).
-		if i > start && isUpper(c) && (isLower(seg[i-1]) || (i+1 < len(seg) && isLower(seg[i+1]) && isUpper(seg[i-1]))) {
+		if isUpper(c) && (isLower(seg[i-1]) || (i+1 < len(seg) && isLower(seg[i+1]) && isUpper(seg[i-1]))) {
 			parts = append(parts, seg[start:i])
 			start = i
 		}
 	}
-	if start < len(seg) {
-		parts = append(parts, seg[start:])
-	}
-	return parts
+	return append(parts, seg[start:])
 }
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
 
-func emitWord(w string, unit int, emit func(term)) {
+func emitWord(w string, unit int, weight float64, emit func(term)) {
 	w = strings.ToLower(w)
 	if isNoise(w) || stopwords[w] {
 		return
 	}
-	weight := 1.0
 	if lowValue[w] {
-		weight = 0.3
+		weight = math.Min(weight, 0.3)
 	}
 	s := stem(w)
 	if s == "" || stopwords[s] {
@@ -504,7 +536,7 @@ func emitWord(w string, unit int, emit func(term)) {
 	}
 	emit(term{text: s, weight: weight, unit: unit})
 	for _, x := range expansions[w] {
-		emit(term{text: stem(x), weight: 0.5 * weight, unit: unit})
+		emit(term{text: stem(x), weight: 0.7 * weight, unit: unit, related: true})
 	}
 }
 
