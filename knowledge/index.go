@@ -54,7 +54,10 @@ type Index struct {
 	sigs      []signature
 	sigByTerm map[int][]int
 	maxIDF    float64
-	services  []string
+	// titleWords holds, per section, the folded words of its title and
+	// chapter, split at - _ . as well: what the section is about.
+	titleWords []map[string]bool
+	services   []string
 
 	pfOnce sync.Once
 	pf     *prefilter
@@ -134,6 +137,28 @@ func NewIndex(sections []Section, services []string) *Index {
 		ix.idf[id] = math.Log(1 + (n-df+0.5)/(df+0.5))
 	}
 	ix.maxIDF = math.Log(1 + (n+0.5)/0.5)
+	ix.titleWords = make([]map[string]bool, len(sections))
+	for i := range sections {
+		set := map[string]bool{}
+		for _, w := range wordRE.FindAllString(fold(sections[i].Title+" "+sections[i].Chapter), -1) {
+			set[w] = true
+			for _, p := range strings.FieldsFunc(w, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+				set[p] = true
+			}
+		}
+		ix.titleWords[i] = set
+	}
+	ix.titleWords = make([]map[string]bool, len(sections))
+	for i := range sections {
+		set := map[string]bool{}
+		for _, w := range wordRE.FindAllString(fold(sections[i].Title+" "+sections[i].Chapter), -1) {
+			set[w] = true
+			for _, p := range strings.FieldsFunc(w, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+				set[p] = true
+			}
+		}
+		ix.titleWords[i] = set
+	}
 	for f := 0; f < nFields; f++ {
 		total := 0.0
 		for _, l := range ix.fieldLen[f] {

@@ -34,10 +34,13 @@ const (
 )
 
 type qterm struct {
-	text   string
-	weight float64
-	unit   int
-	core   bool
+	text    string
+	weight  float64
+	unit    int
+	core    bool
+	idf     float64 // termIDF, computed once
+	surface string  // as written, for evidence
+	exact   bool    // the corpus has the term itself, not only relatives
 }
 
 type qunit struct {
@@ -64,7 +67,7 @@ type candidate struct {
 	sigDeg   float64 // best signature overlap (0..1)
 	sigText  string
 	sigLine  int
-	hits     map[int]float64 // query term index → contribution
+	hits     []float64 // per query term: its contribution (0: absent)
 	rank     float64
 	score    float64
 }
@@ -134,7 +137,7 @@ func (ix *Index) buildQuery(lines []Line) *query {
 			return
 		}
 		seen[t.text] = len(q.terms)
-		q.terms = append(q.terms, qterm{text: t.text, weight: w, unit: t.unit, core: core})
+		q.terms = append(q.terms, qterm{text: t.text, weight: w, unit: t.unit, core: core, surface: t.surface})
 	}
 	add := func(text string, core bool, factor float64) {
 		unit = tokenize(text, unit, func(t term) {
@@ -171,6 +174,11 @@ func (ix *Index) buildQuery(lines []Line) *query {
 		}
 		add(rest, false, 0.5)
 	}
+	for k := range q.terms {
+		qt := &q.terms[k]
+		qt.idf = ix.termIDF(qt.text)
+		_, qt.exact = ix.vocab[qt.text]
+	}
 	// Units: group the query terms by written word, dedupe repeated words.
 	for k, t := range q.terms {
 		u := q.units[t.unit]
@@ -193,7 +201,7 @@ func (ix *Index) buildQuery(lines []Line) *query {
 		}
 		unitSeen[key] = id
 		for _, k := range u.terms {
-			u.weight = math.Max(u.weight, q.terms[k].weight*ix.termIDF(q.terms[k].text))
+			u.weight = math.Max(u.weight, q.terms[k].weight*q.terms[k].idf)
 		}
 	}
 	// Per-line term sets for signature matching.
@@ -227,11 +235,16 @@ func (ix *Index) termIDF(t string) float64 {
 	return ix.maxIDF
 }
 
+// scoreTop bounds the candidates whose coverage and score are computed:
+// only the first few are ever shown or decide anything.
+const scoreTop = 8
+
 func (ix *Index) rankQuery(q *query) []*candidate {
 	n := len(ix.sections)
+	nt := len(q.terms)
 	cands := make([]*candidate, n)
 	for i := range cands {
-		cands[i] = &candidate{sec: i, hits: map[int]float64{}}
+		cands[i] = &candidate{sec: i}
 	}
 	best := make([]float64, n)
 	touched := make([]int, 0, n)
@@ -259,6 +272,9 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 			}
 		})
 		for _, s := range touched {
+			if cands[s].hits == nil {
+				cands[s].hits = make([]float64, nt)
+			}
 			cands[s].hits[k] = best[s]
 			best[s] = 0
 		}
@@ -266,7 +282,7 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 	// A written word counts once: "kimi-k2" gives kimi-k2, kimi and k2, and
 	// the section gets the best of them plus a little for the others.
 	for _, c := range cands {
-		if len(c.hits) == 0 {
+		if c.hits == nil {
 			continue
 		}
 		for _, u := range q.units {
@@ -281,7 +297,6 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 	}
 	ix.signatureHits(q, cands)
 	for _, c := range cands {
-		c.coverage = ix.coverage(q, c)
 		c.rank = c.bm25 * (1 + c.sigDeg)
 		if ix.sections[c.sec].Archived {
 			c.rank *= 0.8
@@ -293,8 +308,12 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 	sort.SliceStable(cands, func(a, b int) bool { return cands[a].rank > cands[b].rank })
 	lp := lengthPenalty(q)
 	for i, c := range cands {
+		if i == scoreTop || c.hits == nil {
+			break
+		}
+		c.coverage = ix.coverage(q, c)
 		margin := marginCap
-		if i == 0 && len(cands) > 1 && cands[1].rank > 0 {
+		if i == 0 && cands[1].rank > 0 {
 			margin = math.Min(marginCap, c.rank/cands[1].rank)
 		} else if i > 0 && cands[0].rank > 0 {
 			// Below the best, the margin is against the best.
@@ -317,15 +336,15 @@ func (ix *Index) coverage(q *query, c *candidate) float64 {
 		total += u.weight
 		b := 0.0
 		for _, k := range u.terms {
-			if h, ok := c.hits[k]; ok && h > 0 {
+			if c.hits[k] > 0 {
 				// The section has the term (or a prefix relative): the term's
 				// own weight, scaled by how it was matched.
-				qt := q.terms[k]
+				qt := &q.terms[k]
 				f := 1.0
-				if _, exact := ix.vocab[qt.text]; !exact {
+				if !qt.exact {
 					f = prefixFactor
 				}
-				b = math.Max(b, qt.weight*f*ix.termIDF(qt.text))
+				b = math.Max(b, qt.weight*f*qt.idf)
 			}
 		}
 		got += math.Min(b, u.weight)
@@ -427,8 +446,8 @@ func (ix *Index) toMatch(q *query, c *candidate, abstain bool, top *candidate) M
 	}
 	var hs []hit
 	for k, v := range c.hits {
-		if q.terms[k].weight >= 0.5 {
-			hs = append(hs, hit{q.terms[k].text, v})
+		if v > 0 && q.terms[k].weight >= 0.5 {
+			hs = append(hs, hit{q.terms[k].surface, v})
 		}
 	}
 	sort.Slice(hs, func(a, b int) bool { return hs[a].v > hs[b].v || hs[a].v == hs[b].v && hs[a].text < hs[b].text })
@@ -445,6 +464,14 @@ func (ix *Index) toMatch(q *query, c *candidate, abstain bool, top *candidate) M
 	if len(m.Lines) == 0 {
 		m.Lines = ix.supportingLines(q, c)
 	}
+	if len(m.Lines) > 0 {
+		for _, l := range q.lines {
+			if l.No == m.Lines[0] {
+				m.Excerpt = clip(strings.TrimSpace(l.Raw), 300)
+				break
+			}
+		}
+	}
 	return m
 }
 
@@ -454,7 +481,7 @@ func (ix *Index) supportingLines(q *query, c *candidate) []int {
 	for i, set := range q.lineTerms {
 		hit := 0.0
 		for k, v := range c.hits {
-			if id, ok := ix.vocab[q.terms[k].text]; ok && set[id] {
+			if id, ok := ix.vocab[q.terms[k].text]; ok && v > 0 && set[id] {
 				hit += v
 			}
 		}
@@ -480,15 +507,7 @@ func clip(s string, n int) string {
 
 // about reports whether a section's title or chapter names the service.
 func (ix *Index) about(sec int, service string) bool {
-	s := &ix.sections[sec]
-	for _, w := range wordRE.FindAllString(fold(s.Title+" "+s.Chapter), -1) {
-		for _, p := range strings.FieldsFunc(w, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
-			if p == service {
-				return true
-			}
-		}
-	}
-	return false
+	return ix.titleWords[sec][service]
 }
 
 // splitCompound splits a word the corpus lacks into two words it has

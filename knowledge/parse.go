@@ -181,7 +181,7 @@ func labelKind(label string) (PartKind, bool) {
 		k PartKind
 	}{
 		{"symptom", PartSymptom}, {"erreur", PartSymptom}, {"error", PartSymptom}, {"probleme", PartSymptom}, {"problem", PartSymptom},
-		{"cause", PartCause}, {"root cause", PartCause}, {"pourquoi", PartCause}, {"why", PartCause},
+		{"cause", PartCause}, {"root cause", PartCause},
 		{"fix", PartFix}, {"solution", PartFix}, {"correct", PartFix}, {"workaround", PartFix}, {"contournement", PartFix}, {"resolution", PartFix},
 		{"diagnostic", PartDiagnostic}, {"diagnosis", PartDiagnostic},
 		{"verification", PartVerify}, {"verifier", PartVerify}, {"verify", PartVerify}, {"check", PartVerify},
@@ -222,10 +222,16 @@ func parseParts(body string) []Part {
 				}
 				continue
 			}
-			if strings.HasPrefix(t, "**") && strings.HasSuffix(t, "**") && cur != nil {
-				// A folded sub-heading ends the part.
-				parts = append(parts, *cur)
-				cur = nil
+			if strings.HasPrefix(t, "**") && strings.HasSuffix(t, "**") && len(t) > 4 {
+				// A folded sub-heading ends the part; one named like a label
+				// ("#### Cause #1 — group_add manquant") starts one.
+				if cur != nil {
+					parts = append(parts, *cur)
+					cur = nil
+				}
+				if k, ok := labelKind(strings.Trim(t, "*")); ok {
+					cur = &Part{Kind: k, Label: strings.Trim(t, "*"), Text: strings.Trim(t, "*") + "\n"}
+				}
 				continue
 			}
 		}

@@ -157,6 +157,7 @@ func (ix *Index) matchLine(no int, raw string) *lineVerdict {
 		if abstain && i > 0 {
 			break
 		}
+		m.Excerpt = clip(strings.TrimSpace(l.Raw), 300)
 		v.matches = append(v.matches, lineMatch{sec: ix.byID[m.ID], score: m.Score, match: m})
 	}
 	return v

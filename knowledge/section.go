@@ -76,6 +76,7 @@ type Match struct {
 	Archived   bool
 	Evidence   []string // "line 3: signature «spawn docker EACCES»", "terms: eacces, spawn"
 	Lines      []int    // input lines (1-based) that support it
+	Excerpt    string   // the first supporting line as received, clipped
 }
 
 // Result is the answer to one input.

@@ -19,6 +19,8 @@ type term struct {
 	unit int
 	// whole marks the compound itself, next to its parts.
 	whole bool
+	// surface is the word as written (lower-cased), for showing evidence.
+	surface string
 	// related marks a thesaurus expansion: it adds evidence of its own but
 	// is not part of what the input says.
 	related bool
@@ -475,7 +477,7 @@ func emitRaw(raw string, unit int, emit func(term)) {
 		if len(parts) > 1 || len(parts) == 1 && len(camelParts(parts[0])) > 1 {
 			whole := strings.ToLower(seg)
 			if !isNoise(whole) && len(whole) <= 48 {
-				emit(term{text: whole, weight: 1, unit: unit, whole: true})
+				emit(term{text: whole, weight: 1, unit: unit, whole: true, surface: whole})
 			}
 		}
 		for k, p := range parts {
@@ -534,9 +536,9 @@ func emitWord(w string, unit int, weight float64, emit func(term)) {
 	if generic[s] {
 		weight = math.Min(weight, 0.5)
 	}
-	emit(term{text: s, weight: weight, unit: unit})
+	emit(term{text: s, weight: weight, unit: unit, surface: w})
 	for _, x := range expansions[w] {
-		emit(term{text: stem(x), weight: 0.7 * weight, unit: unit, related: true})
+		emit(term{text: stem(x), weight: 0.7 * weight, unit: unit, related: true, surface: x})
 	}
 }
 

@@ -1,0 +1,290 @@
+// Package cli holds vigie's subcommands: flag parsing, wiring of the
+// packages, and the terminal console. cmd/vigie only calls Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"vigie/config"
+	"vigie/handlers"
+	"vigie/knowledge"
+)
+
+// Version is set at build time (-ldflags "-X vigie/cli.Version=…").
+var Version = "dev"
+
+// Exit codes, as DESIGN.md has them.
+const (
+	ExitOK      = 0
+	ExitFailure = 1 // findings, or a failure
+	ExitUsage   = 2
+)
+
+// IO is what a subcommand reads and writes.
+type IO struct {
+	In          io.Reader
+	Out, Err    io.Writer
+	Interactive bool // stdin is a terminal
+	Color       bool // stdout is a terminal
+}
+
+type subcommand struct {
+	name, args, help string
+	run              func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int
+	flags            func(fs *flag.FlagSet)
+}
+
+func subcommands() []subcommand {
+	return []subcommand{
+		{name: "console", help: "chat with vigie in the terminal (no token needed)", run: cmdConsole},
+		{name: "diagnose", args: "[--json] [TEXT | -]", help: "match an error, log lines or a log file (stdin with -) against the pitfalls", run: cmdDiagnose, flags: jsonFlag},
+		{name: "pitfall", args: "[--json] ID", help: "print one pitfall section", run: cmdPitfall, flags: jsonFlag},
+		{name: "search", args: "[--json] WORDS", help: "find pitfall sections by words", run: cmdSearch, flags: jsonFlag},
+		{name: "eval", args: "[--json] [--min-top1 X] [--min-top3 Y] [--min-abstain Z] FILE.yaml", help: "score the matcher on an evaluation file", run: cmdEval, flags: evalFlags},
+		{name: "version", help: "print the version", run: cmdVersion},
+	}
+}
+
+// env is what every subcommand gets: the IO, the loaded configuration,
+// a logger, and the knowledge index and handlers built lazily.
+type env struct {
+	io      IO
+	cfg     config.Config
+	cfgPath string
+	corpus  []string
+	log     zerolog.Logger
+	index   *knowledge.Index
+	mux     *handlers.Mux
+}
+
+// Main runs vigie with args (without the program name) and returns the
+// process exit code.
+func Main(ctx context.Context, args []string, o IO) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(o.Err)
+		if len(args) == 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	var sc *subcommand
+	for _, s := range subcommands() {
+		if s.name == args[0] {
+			s := s
+			sc = &s
+		}
+	}
+	if sc == nil {
+		fmt.Fprintf(o.Err, "vigie: unknown command %q — run `vigie help` for the list\n", args[0])
+		return ExitUsage
+	}
+	fs := flag.NewFlagSet("vigie "+sc.name, flag.ContinueOnError)
+	fs.SetOutput(o.Err)
+	cfgPath := fs.String("config", "", "configuration file (else $VIGIE_CONFIG, else ./config.yaml when present, else embedded defaults)")
+	var corpus multiFlag
+	fs.Var(&corpus, "corpus", "Markdown corpus file or directory (repeatable; replaces knowledge.corpus)")
+	logLevel := fs.String("log-level", "", "debug, info, warn or error (overrides log.level)")
+	if sc.flags != nil {
+		sc.flags(fs)
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(o.Err, "usage: vigie %s %s\n\n%s\n\nflags:\n", sc.name, sc.args, sc.help)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(interspersed(fs, args[1:])); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	cfg, path, err := config.Resolve(*cfgPath)
+	if err != nil {
+		fmt.Fprintf(o.Err, "vigie: %v\n", err)
+		return ExitFailure
+	}
+	if *logLevel != "" {
+		cfg.Log.Level = *logLevel
+	}
+	if len(corpus) > 0 {
+		cfg.Knowledge.Corpus = corpus
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(o.Err, "vigie: invalid configuration%s:\n%v\n", inFile(path), err)
+		return ExitFailure
+	}
+	e := &env{io: o, cfg: cfg, cfgPath: path, log: newLogger(cfg, o.Err)}
+	return sc.run(ctx, e, fs, fs.Args())
+}
+
+func inFile(path string) string {
+	if path == "" {
+		return ""
+	}
+	return " (" + path + ")"
+}
+
+// interspersed moves flags after positional arguments to the front, so that
+// `vigie diagnose "text" --json` works like `vigie diagnose --json "text"`.
+// A lone "-" (stdin) and everything after "--" stay positional.
+func interspersed(fs *flag.FlagSet, args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if len(a) > 1 && a[0] == '-' {
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if strings.Contains(name, "=") {
+				continue
+			}
+			if f := fs.Lookup(name); f != nil {
+				if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+					continue
+				}
+				if i+1 < len(args) {
+					i++
+					flags = append(flags, args[i])
+				}
+			}
+			continue
+		}
+		pos = append(pos, a)
+	}
+	return append(append(flags, "--"), pos...)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "vigie — operator assistant for a self-hosted Docker Compose stack")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "usage: vigie COMMAND [flags] [args]")
+	fmt.Fprintln(w)
+	for _, s := range subcommands() {
+		fmt.Fprintf(w, "  %-9s %s\n", s.name, s.help)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Every command takes --config FILE, --corpus PATH and --log-level LEVEL; `vigie COMMAND -h` for its own flags.")
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func jsonFlag(fs *flag.FlagSet) { fs.Bool("json", false, "print JSON") }
+
+func isJSON(fs *flag.FlagSet) bool {
+	f := fs.Lookup("json")
+	return f != nil && f.Value.String() == "true"
+}
+
+func newLogger(cfg config.Config, w io.Writer) zerolog.Logger {
+	lvl, err := zerolog.ParseLevel(cfg.Log.Level)
+	if err != nil || cfg.Log.Level == "" {
+		lvl = zerolog.InfoLevel
+	}
+	var out io.Writer = w
+	if cfg.Log.Format != "json" {
+		out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: true}
+	}
+	return zerolog.New(out).Level(lvl).With().Timestamp().Logger()
+}
+
+// knowledge loads the corpus and builds the index once.
+func (e *env) knowledge() (*knowledge.Index, error) {
+	if e.index != nil {
+		return e.index, nil
+	}
+	start := time.Now()
+	secs, err := knowledge.LoadFiles(e.cfg.Knowledge.Corpus)
+	if err != nil {
+		return nil, err
+	}
+	e.index = knowledge.NewIndex(secs, e.cfg.Knowledge.Services)
+	src := knowledge.DefaultCorpusName
+	if len(e.cfg.Knowledge.Corpus) > 0 {
+		src = strings.Join(e.cfg.Knowledge.Corpus, ",")
+	}
+	e.log.Debug().Str("corpus", src).Int("sections", len(secs)).Dur("took", time.Since(start)).Msg("corpus indexed")
+	return e.index, nil
+}
+
+func (e *env) handlers() (*handlers.Mux, error) {
+	if e.mux != nil {
+		return e.mux, nil
+	}
+	ix, err := e.knowledge()
+	if err != nil {
+		return nil, err
+	}
+	e.mux = handlers.NewMux(handlers.Deps{
+		Knowledge: ix,
+		Log:       e.log.With().Str("component", "handlers").Logger(),
+		MaxInput:  int64(e.cfg.Knowledge.MaxInputMB) << 20,
+	})
+	return e.mux, nil
+}
+
+// fail prints one line and returns the failure exit code.
+func (e *env) fail(format string, a ...any) int {
+	fmt.Fprintf(e.io.Err, "vigie: "+format+"\n", a...)
+	return ExitFailure
+}
+
+func (e *env) usageErr(fs *flag.FlagSet, format string, a ...any) int {
+	fmt.Fprintf(e.io.Err, "vigie: "+format+"\n", a...)
+	fmt.Fprintf(e.io.Err, "usage: %s — see `%s -h`\n", fs.Name(), fs.Name())
+	return ExitUsage
+}
+
+func cmdVersion(_ context.Context, e *env, _ *flag.FlagSet, _ []string) int {
+	fmt.Fprintln(e.io.Out, "vigie", Version)
+	return ExitOK
+}
+
+func cmdConsole(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
+	if len(args) > 0 {
+		return e.usageErr(fs, "console takes no arguments")
+	}
+	mux, err := e.handlers()
+	if err != nil {
+		return e.fail("%v", err)
+	}
+	if err := runConsole(ctx, mux, e.io.In, e.io.Out, e.io.Interactive, e.io.Color); err != nil {
+		return e.fail("%v", err)
+	}
+	return ExitOK
+}
+
+// sortedKeys is a helper for stable output of maps.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// stdinIsEmpty reports whether no data is waiting on a non-terminal stdin.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// StdIO is the process's standard streams.
+func StdIO() IO {
+	return IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Interactive: isTerminal(os.Stdin), Color: isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == ""}
+}
