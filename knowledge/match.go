@@ -444,11 +444,17 @@ func (ix *Index) toMatch(q *query, c *candidate, abstain bool, top *candidate) M
 		text string
 		v    float64
 	}
-	var hs []hit
+	// One word per written unit: its best-scoring term.
+	byUnit := map[int]hit{}
 	for k, v := range c.hits {
-		if v > 0 && q.terms[k].weight >= 0.5 {
-			hs = append(hs, hit{q.terms[k].surface, v})
+		qt := q.terms[k]
+		if v > 0 && qt.weight >= 0.5 && v > byUnit[qt.unit].v {
+			byUnit[qt.unit] = hit{qt.surface, v}
 		}
+	}
+	hs := make([]hit, 0, len(byUnit))
+	for _, h := range byUnit {
+		hs = append(hs, h)
 	}
 	sort.Slice(hs, func(a, b int) bool { return hs[a].v > hs[b].v || hs[a].v == hs[b].v && hs[a].text < hs[b].text })
 	var words []string

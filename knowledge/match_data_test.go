@@ -1,6 +1,8 @@
 package knowledge
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,4 +47,157 @@ func loadDataCases(t testing.TB) []Case {
 		cases = append(cases, c)
 	}
 	return cases
+}
+
+// TestMatchDataFiles runs the testdata/match cases (our own, not the
+// development set's). Exact corpus wording must come first, every time; the
+// rest is held to the thresholds the issue sets for real and paraphrased
+// errors, and every miss is listed.
+func TestMatchDataFiles(t *testing.T) {
+	ix := benchIndex(t)
+	cases := loadDataCases(t)
+	for _, c := range cases {
+		if c.Kind != "exact" {
+			continue
+		}
+		res := ix.Match(c.Text)
+		if res.Abstained || len(res.Matches) == 0 || !contains(c.Expect, res.Matches[0].ID) {
+			t.Errorf("%s: exact corpus wording not matched first: %+v", c.ID, res.Matches)
+		}
+	}
+	rep := ix.Evaluate(cases)
+	for _, m := range rep.Misses {
+		t.Logf("miss %s (%s): expected %v, got %v — %s", m.ID, m.Kind, m.Expect, m.Got, m.Why)
+	}
+	t.Logf("top-1 %.3f top-3 %.3f abstain recall %.3f precision %.3f", rep.Top1, rep.Top3, rep.AbstainRecall, rep.AbstainPrecision)
+	if rep.Top1 < 0.80 || rep.Top3 < 0.90 || rep.AbstainRecall < 0.80 {
+		t.Errorf("below thresholds: top-1 %.3f (≥0.80) top-3 %.3f (≥0.90) abstain %.3f (≥0.80)", rep.Top1, rep.Top3, rep.AbstainRecall)
+	}
+}
+
+// TestDevEval runs the shared development set with the issue's thresholds
+// when shared/ is beside the checkout (it is in CI).
+func TestDevEval(t *testing.T) {
+	data, err := os.ReadFile("../../shared/eval/dev-errors.yaml")
+	if err != nil {
+		t.Skip("shared/eval not beside the checkout")
+	}
+	cases, err := ParseCases(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := benchIndex(t).Evaluate(cases)
+	for _, m := range rep.Misses {
+		t.Logf("miss %s (%s): expected %v, got %v — %s", m.ID, m.Kind, m.Expect, m.Got, m.Why)
+	}
+	if rep.Top1 < 0.85 || rep.Top3 < 0.95 || rep.AbstainRecall < 0.80 {
+		t.Errorf("below thresholds: top-1 %.3f (≥0.85) top-3 %.3f (≥0.95) abstain %.3f (≥0.80)", rep.Top1, rep.Top3, rep.AbstainRecall)
+	}
+}
+
+func TestMatchEdgeInputs(t *testing.T) {
+	ix := benchIndex(t)
+	for name, text := range map[string]string{
+		"empty":      "",
+		"spaces":     "   \n\t\n",
+		"stopwords":  "the and of le la les",
+		"numbers":    "12345678 0xdeadbeef 2026-01-01T00:00:00Z",
+		"invalid":    "\xff\xfe\xfd error \xc3\x28",
+		"long line":  strings.Repeat("word ", 20000),
+		"many lines": strings.Repeat("INFO ok\n", 5000),
+	} {
+		res := ix.Match(text)
+		if !res.Abstained && name != "invalid" {
+			t.Errorf("%s: answered %+v", name, res.Matches)
+		}
+	}
+}
+
+func TestMatchConfidentAndExplained(t *testing.T) {
+	ix := benchIndex(t)
+	res := ix.Match(`javisi_nocodb  | [Nest] 1  - ERROR [ExceptionHandler] error: password authentication failed for user "nocodb"`)
+	if res.Abstained || res.Matches[0].ID != "41.1" || res.Matches[0].Confidence != High {
+		t.Fatalf("got %+v", res)
+	}
+	if res.Service != "nocodb" {
+		t.Errorf("service = %q", res.Service)
+	}
+	ev := strings.Join(res.Matches[0].Evidence, " | ")
+	if !strings.Contains(ev, "corpus error") || !strings.Contains(ev, "password") {
+		t.Errorf("evidence = %q", ev)
+	}
+	if len(res.Matches) > MaxMatches {
+		t.Errorf("%d matches", len(res.Matches))
+	}
+	for _, m := range res.Matches {
+		if m.Score < 0 || m.Score > 1 {
+			t.Errorf("score %v out of 0..1", m.Score)
+		}
+	}
+}
+
+func TestArchivedRankedBelowLive(t *testing.T) {
+	ix := benchIndex(t)
+	// Both 11.22 (archived, Kaneo) and 9.x speak of comments and tasks; an
+	// archived section may still win on its own words, but never with a
+	// live section of equal evidence: the rank factor is below one.
+	sec, _ := ix.Section("11.22")
+	if !sec.Archived {
+		t.Fatal("11.22 should be archived")
+	}
+	res := ix.Match(`POST /api/activity/comment with {"taskId":"x","content":"y"} returns 400`)
+	if res.Abstained || res.Matches[0].ID != "11.22" || !res.Matches[0].Archived {
+		t.Fatalf("got %+v", res.Matches)
+	}
+}
+
+func TestScanLargeLog(t *testing.T) {
+	ix := benchIndex(t)
+	data := syntheticLog(4<<20, 7)
+	res, err := ix.ScanErr(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Abstained {
+		t.Fatal("abstained on a log full of known errors")
+	}
+	want := map[string]bool{"41.1": false, "11.13": false, "8.5": false, "6.2.1": false, "10.6": false}
+	for _, m := range res.Matches {
+		if _, ok := want[m.ID]; ok {
+			want[m.ID] = true
+			if len(m.Lines) == 0 || m.Excerpt == "" {
+				t.Errorf("%s: no supporting line", m.ID)
+			}
+		}
+	}
+	for id, found := range want {
+		if !found {
+			t.Errorf("section %s not found in the log; got %+v", id, res.Matches)
+		}
+	}
+	if res.Lines < 10000 || res.Scanned != int64(len(data)) {
+		t.Errorf("lines %d scanned %d of %d", res.Lines, res.Scanned, len(data))
+	}
+}
+
+func TestScanCleanLogAbstains(t *testing.T) {
+	ix := benchIndex(t)
+	var b strings.Builder
+	for i := 0; i < 20000; i++ {
+		b.WriteString(fmt.Sprintf(normalLines[i%len(normalLines)], i, i%255, i*7))
+		b.WriteByte('\n')
+	}
+	res := ix.Scan(strings.NewReader(b.String()))
+	if !res.Abstained {
+		t.Errorf("a clean log gave %+v", res.Matches)
+	}
+}
+
+func TestScanHugeLine(t *testing.T) {
+	ix := benchIndex(t)
+	huge := strings.Repeat("a", 3*MaxLineBytes) + "\n" + errorLines[0] + "\n"
+	res := ix.Scan(strings.NewReader(huge))
+	if res.Abstained || res.Matches[0].ID != "41.1" || res.Lines != 2 {
+		t.Errorf("got lines=%d %+v", res.Lines, res.Matches)
+	}
 }

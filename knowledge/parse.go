@@ -276,7 +276,10 @@ var commandStarts = regexp.MustCompile(`^(?:sudo\s+)?(?:docker|docker-compose|cu
 func harvest(s *Section) (sigs, cmds []string) {
 	seen := map[string]bool{}
 	add := func(sig string) {
-		sig = strings.TrimSpace(strings.Trim(strings.TrimSpace(sig), `"'`))
+		sig = strings.TrimSpace(sig)
+		for len(sig) >= 2 && (sig[0] == '"' || sig[0] == '\'') && sig[len(sig)-1] == sig[0] {
+			sig = strings.TrimSpace(sig[1 : len(sig)-1])
+		}
 		if len([]rune(sig)) < 6 || seen[sig] || !distinctive(sig) {
 			return
 		}

@@ -1,0 +1,442 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// clearEnv unsets the variables Load reads, so that the machine running the
+// tests cannot change their outcome.
+func clearEnv(t *testing.T) {
+	t.Helper()
+	for _, k := range []string{EnvConfig, EnvTelegramToken, EnvTelegramAPIURL} {
+		unsetEnv(t, k)
+	}
+}
+
+// unsetEnv unsets k for the duration of the test (t.Setenv restores it).
+func unsetEnv(t *testing.T, k string) {
+	t.Helper()
+	t.Setenv(k, "")
+	if err := os.Unsetenv(k); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTestdata holds one file per rule: each either fails to load with
+// exactly wantLoad, or loads and fails validation with exactly the problems
+// in want (nil: valid).
+func TestTestdata(t *testing.T) {
+	const secret = "123456:SECRET-value-from-env"
+	tests := []struct {
+		file     string
+		env      map[string]string
+		bot      bool // ValidateBot instead of Validate
+		wantLoad string
+		want     []string
+	}{
+		{file: "empty.yaml"},
+		{file: "full.yaml", bot: true},
+
+		// Decoding.
+		{file: "unknown-key.yaml", wantLoad: `testdata/unknown-key.yaml:4: unknown key "log.colour"`},
+		{file: "unknown-top-key.yaml", wantLoad: `testdata/unknown-top-key.yaml:2: unknown key "level" (did you mean "log.level"?)`},
+		{file: "misspelt-key.yaml", wantLoad: `testdata/misspelt-key.yaml:2: unknown key "telegram.alowed_chats" (did you mean "allowed_chats"?)`},
+		{file: "duplicate-key.yaml", wantLoad: `testdata/duplicate-key.yaml:4: duplicate key "log.level" (first at line 2)`},
+		{file: "syntax-error.yaml", wantLoad: `testdata/syntax-error.yaml:2: did not find expected key`},
+		{file: "wrong-type.yaml", wantLoad: `testdata/wrong-type.yaml:2: knowledge.max_input_mb: expected an integer, got "twenty"`},
+		{file: "wrong-type-list.yaml", wantLoad: `testdata/wrong-type-list.yaml:2: telegram.allowed_chats[1]: expected an integer, got "general"`},
+		{file: "not-a-mapping.yaml", wantLoad: `testdata/not-a-mapping.yaml:1: expected a mapping, got a list`},
+		{file: "multi-document.yaml", wantLoad: `testdata/multi-document.yaml:3: only one YAML document is allowed`},
+
+		// Expansion.
+		{file: "env-unterminated.yaml", wantLoad: `testdata/env-unterminated.yaml:3: unterminated "${" (the closing "}" must be on the same line)`},
+		{file: "env-bad-name.yaml", wantLoad: `testdata/env-bad-name.yaml:2: invalid variable name "VIGIE-LEVEL" in "${VIGIE-LEVEL}"`},
+		{
+			file:     "env-line-break.yaml",
+			env:      map[string]string{"VIGIE_TEST_MULTILINE": "json\nextra: key"},
+			wantLoad: `testdata/env-line-break.yaml:3: value of ${VIGIE_TEST_MULTILINE} contains a line break; only one-line values can be substituted`,
+		},
+		{
+			file:     "env-secret-type-error.yaml",
+			env:      map[string]string{"VIGIE_TEST_TOKEN": secret},
+			wantLoad: `testdata/env-secret-type-error.yaml:2: knowledge.max_input_mb: expected an integer, got a value substituted from the environment (not shown)`,
+		},
+
+		// Validation, one rule per file.
+		{file: "bad-log-level.yaml", want: []string{`log.level: must be one of debug, info, warn, error (got "verbose")`}},
+		{file: "bad-log-format.yaml", want: []string{`log.format: must be one of console, json (got "xml")`}},
+		{file: "empty-data-dir.yaml", want: []string{`data_dir: must not be empty`}},
+		{file: "empty-corpus-path.yaml", want: []string{`knowledge.corpus: empty path at index 1`}},
+		{file: "no-services.yaml", want: []string{`knowledge.services: must list at least one service`}},
+		{file: "empty-service-name.yaml", want: []string{`knowledge.services: empty service name at index 2`}},
+		{file: "bad-service-name.yaml", want: []string{`knowledge.services: invalid service name "nocodb db" at index 1 (letters, digits, '.', '_', '-')`}},
+		{file: "duplicate-service.yaml", want: []string{`knowledge.services: "postgresql" listed twice`}},
+		{file: "max-input-zero.yaml", want: []string{`knowledge.max_input_mb: must be between 1 and 200 (got 0)`}},
+		{file: "max-input-too-large.yaml", want: []string{`knowledge.max_input_mb: must be between 1 and 200 (got 500)`}},
+		{file: "bad-api-url.yaml", want: []string{`telegram.api_url: not an http(s) URL (got "api.telegram.org")`}},
+		{file: "token-placeholder.yaml", want: []string{`telegram.token: holds the "<secret>" placeholder of a redacted dump, not a token`}},
+		{file: "token-whitespace.yaml", want: []string{`telegram.token: contains whitespace (a copy-paste error?)`}},
+		{file: "zero-chat.yaml", want: []string{`telegram.allowed_chats: 0 at index 1 is not a chat id`}},
+		{file: "duplicate-chat.yaml", want: []string{`telegram.allowed_chats: chat -100 listed twice`}},
+		{file: "bad-operator-id.yaml", want: []string{`telegram.operators: -5 at index 0 is not a user id (user ids are positive)`}},
+		{file: "duplicate-operator.yaml", want: []string{`telegram.operators: user 42 listed twice`}},
+		{file: "duplicate-viewer.yaml", want: []string{`telegram.viewers: user 9 listed 3 times`}},
+		{file: "viewer-is-operator.yaml", want: []string{`telegram.viewers: user 42 is also in telegram.operators (operators can already read; remove one)`}},
+		{file: "bot-missing-token.yaml", bot: true, want: []string{`telegram.token: required (set TELEGRAM_BOT_TOKEN)`}},
+		{file: "bot-no-chats.yaml", bot: true, want: []string{`telegram.allowed_chats: at least one chat id is required`}},
+		{file: "many-problems.yaml", want: []string{
+			`log.level: must be one of debug, info, warn, error (got "verbose")`,
+			`log.format: must be one of console, json (got "xml")`,
+			`data_dir: must not be empty`,
+			`knowledge.services: "redis" listed twice`,
+			`knowledge.max_input_mb: must be between 1 and 200 (got 0)`,
+			`telegram.api_url: not an http(s) URL (got "ftp://example.com")`,
+			`telegram.operators: user 42 listed twice`,
+		}},
+	}
+
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		seen[tt.file] = true
+		t.Run(strings.TrimSuffix(tt.file, ".yaml"), func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			cfg, err := Load(filepath.Join("testdata", tt.file))
+			if tt.wantLoad != "" {
+				if err == nil {
+					t.Fatalf("Load: no error, want %q", tt.wantLoad)
+				}
+				if got := err.Error(); got != tt.wantLoad {
+					t.Fatalf("Load error\n got: %s\nwant: %s", got, tt.wantLoad)
+				}
+				if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), secret[:7]) {
+					t.Fatalf("Load error leaks an environment value: %s", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			validate := cfg.Validate
+			if tt.bot {
+				validate = cfg.ValidateBot
+			}
+			got := problemStrings(t, validate())
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("problems\n got: %q\nwant: %q", got, tt.want)
+			}
+		})
+	}
+
+	// Every file in testdata is a case here (or used by a named test), so
+	// none sits unchecked.
+	others := map[string]bool{"env-expansion.yaml": true, "env-override.yaml": true}
+	entries, err := os.ReadDir("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !seen[e.Name()] && !others[e.Name()] {
+			t.Errorf("testdata/%s is not covered by any test", e.Name())
+		}
+	}
+}
+
+// problemStrings checks that err is a *ValidationError (or nil) and returns
+// its problems as "key: message".
+func problemStrings(t *testing.T, err error) []string {
+	t.Helper()
+	if err == nil {
+		return nil
+	}
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("validation error is %T, want *ValidationError", err)
+	}
+	if got, want := err.Error(), strings.Join(problemList(ve), "\n"); got != want {
+		t.Fatalf("Error() = %q, want one problem per line %q", got, want)
+	}
+	return problemList(ve)
+}
+
+func problemList(ve *ValidationError) []string {
+	out := make([]string, len(ve.Problems))
+	for i, p := range ve.Problems {
+		out[i] = p.String()
+	}
+	return out
+}
+
+func TestLoadEmptyIsDefault(t *testing.T) {
+	clearEnv(t)
+	for _, text := range []string{"", "# only a comment\n", "---\n"} {
+		cfg, err := parse("config.yaml", []byte(text), os.LookupEnv)
+		if err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		if !reflect.DeepEqual(cfg, Default()) {
+			t.Errorf("%q: got %+v, want Default()", text, cfg)
+		}
+	}
+	cfg, err := Load("testdata/empty.yaml")
+	if err != nil || !reflect.DeepEqual(cfg, Default()) {
+		t.Fatalf("empty.yaml: %+v, %v; want Default()", cfg, err)
+	}
+}
+
+func TestLoadFull(t *testing.T) {
+	clearEnv(t)
+	cfg, err := Load("testdata/full.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		Log:     Log{Level: "debug", Format: "json"},
+		DataDir: "/var/lib/vigie",
+		Knowledge: Knowledge{
+			Corpus:     []string{"/srv/javisi/TROUBLESHOOTING.md", "/srv/javisi/docs"},
+			Services:   []string{"postgresql", "redis", "nocodb"},
+			MaxInputMB: 50,
+		},
+		Telegram: Telegram{
+			Token:        "123456:full-yaml-token",
+			APIURL:       "http://localhost:8081",
+			AllowedChats: []int64{111, -1001234567890},
+			Operators:    []int64{111},
+			Viewers:      []int64{222, 333},
+		},
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Fatalf("got  %#v\nwant %#v\n(token %q)", cfg, want, cfg.Telegram.Token.Reveal())
+	}
+	if cfg.Knowledge.MaxInputBytes() != 50<<20 {
+		t.Errorf("MaxInputBytes = %d", cfg.Knowledge.MaxInputBytes())
+	}
+}
+
+// TestLoadReplacesDefaultLists checks that a list in the file replaces the
+// default list rather than being appended to it.
+func TestLoadReplacesDefaultLists(t *testing.T) {
+	clearEnv(t)
+	cfg, err := parse("config.yaml", []byte("knowledge:\n  services: [redis]\n"), os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg.Knowledge.Services, []string{"redis"}) {
+		t.Fatalf("services = %q, want [redis]", cfg.Knowledge.Services)
+	}
+	if d := Default(); len(d.Knowledge.Services) != 17 {
+		t.Fatalf("Default() services changed: %q", d.Knowledge.Services)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	clearEnv(t)
+	_, err := Load("config.yaml")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if got, want := err.Error(), "config file config.yaml: no such file"; got != want {
+		t.Errorf("error = %q, want %q", got, want)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("errors.Is(err, fs.ErrNotExist) = false for %v", err)
+	}
+}
+
+func TestLoadDirectory(t *testing.T) {
+	clearEnv(t)
+	_, err := Load("testdata")
+	if err == nil || err.Error() != "config file testdata: is a directory" {
+		t.Fatalf("error = %v, want config file testdata: is a directory", err)
+	}
+}
+
+func TestEnvExpansion(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("VIGIE_TEST_LEVEL", "warn")
+	unsetEnv(t, "VIGIE_TEST_FORMAT")
+	t.Setenv("VIGIE_TEST_HOME", "/home/vigie")
+	unsetEnv(t, "VIGIE_TEST_UNSET")
+	t.Setenv("VIGIE_TEST_EMPTY", "")
+	t.Setenv("VIGIE_TEST_TOKEN", "123456:from-env")
+
+	cfg, err := Load("testdata/env-expansion.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Log.Level != "warn" {
+		t.Errorf("log.level = %q, want warn (${VAR})", cfg.Log.Level)
+	}
+	if cfg.Log.Format != "json" {
+		t.Errorf("log.format = %q, want json (${VAR:-default}, unset)", cfg.Log.Format)
+	}
+	if cfg.DataDir != "/home/vigie/data$1" {
+		t.Errorf("data_dir = %q, want /home/vigie/data$1 ($$ escape)", cfg.DataDir)
+	}
+	wantCorpus := []string{"", "/srv/corpus", "a$b"} // unset, empty with default, lone $
+	if !reflect.DeepEqual(cfg.Knowledge.Corpus, wantCorpus) {
+		t.Errorf("knowledge.corpus = %q, want %q", cfg.Knowledge.Corpus, wantCorpus)
+	}
+	if cfg.Telegram.Token.Reveal() != "123456:from-env" {
+		t.Errorf("telegram.token not expanded")
+	}
+}
+
+func TestExpand(t *testing.T) {
+	env := map[string]string{"A": "alpha", "EMPTY": "", "D": "${A}", "BAD": "x\ny"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	tests := []struct{ in, want, wantErr string }{
+		{in: "x: ${A}", want: "x: alpha"},
+		{in: "x: ${A:-def}", want: "x: alpha"},
+		{in: "x: ${UNSET}", want: "x: "},
+		{in: "x: ${UNSET:-def}", want: "x: def"},
+		{in: "x: ${EMPTY:-def}", want: "x: def"},
+		{in: "x: ${UNSET:-}", want: "x: "},
+		{in: "x: ${UNSET:-a:-b}", want: "x: a:-b"},
+		{in: "x: $$", want: "x: $"},
+		{in: "x: $${A}", want: "x: ${A}"},
+		{in: "x: $$$${A}", want: "x: $${A}"},
+		{in: "x: $$${A}", want: "x: $alpha"},
+		{in: "x: pa$word $", want: "x: pa$word $"},
+		{in: "x: ${D}", want: "x: ${A}"}, // values are not expanded again
+		{in: "x: ${A}${A}", want: "x: alphaalpha"},
+		{in: "a: 1\nb: ${A", wantErr: `line 2: unterminated "${" (the closing "}" must be on the same line)`},
+		{in: "a: ${A\n}", wantErr: `line 1: unterminated "${" (the closing "}" must be on the same line)`},
+		{in: "a: ${}", wantErr: `line 1: invalid variable name "" in "${}"`},
+		{in: "a: ${1A}", wantErr: `line 1: invalid variable name "1A" in "${1A}"`},
+		{in: "a: ${A-def}", wantErr: `line 1: invalid variable name "A-def" in "${A-def}"`},
+		{in: "\n\na: ${BAD}", wantErr: `line 3: value of ${BAD} contains a line break; only one-line values can be substituted`},
+	}
+	for _, tt := range tests {
+		got, _, err := expand([]byte(tt.in), lookup)
+		switch {
+		case tt.wantErr != "":
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("expand(%q) error = %v, want %q", tt.in, err, tt.wantErr)
+			}
+		case err != nil:
+			t.Errorf("expand(%q): %v", tt.in, err)
+		case string(got) != tt.want:
+			t.Errorf("expand(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestEnvOverride(t *testing.T) {
+	clearEnv(t)
+	cfg, err := Load("testdata/env-override.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Telegram.Token.Reveal() != "from-the-file" || cfg.Telegram.APIURL != "https://file.example" {
+		t.Fatalf("without env: token %q, api_url %q; want the file's", cfg.Telegram.Token.Reveal(), cfg.Telegram.APIURL)
+	}
+
+	t.Setenv(EnvTelegramToken, "from-the-env")
+	t.Setenv(EnvTelegramAPIURL, "http://127.0.0.1:9999")
+	cfg, err = Load("testdata/env-override.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Telegram.Token.Reveal() != "from-the-env" || cfg.Telegram.APIURL != "http://127.0.0.1:9999" {
+		t.Fatalf("with env: token %q, api_url %q; want the environment's", cfg.Telegram.Token.Reveal(), cfg.Telegram.APIURL)
+	}
+}
+
+func TestLoadErrorsAreOneLine(t *testing.T) {
+	clearEnv(t)
+	// Several type errors in one file are still one line.
+	_, err := parse("c.yaml", []byte("knowledge:\n  max_input_mb: x\ntelegram:\n  operators: [a]\n  nope: 1\n"), os.LookupEnv)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	want := `c.yaml:2: knowledge.max_input_mb: expected an integer, got "x"; ` +
+		`c.yaml:4: telegram.operators[0]: expected an integer, got "a"; ` +
+		`c.yaml:5: unknown key "telegram.nope"`
+	if err.Error() != want {
+		t.Fatalf("error\n got: %s\nwant: %s", err, want)
+	}
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		t.Errorf("the yaml cause is not kept for errors.As")
+	}
+}
+
+func TestResolve(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	flagFile := write("flag.yaml", "data_dir: /from/flag\n")
+	envFile := write("env.yaml", "data_dir: /from/env\n")
+	cwd := filepath.Join(dir, "cwd")
+	if err := os.Mkdir(cwd, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cwd, DefaultPath), []byte("data_dir: /from/cwd\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name, flag, env, chdir string
+		wantPath, wantDataDir  string
+	}{
+		{name: "flag beats everything", flag: flagFile, env: envFile, chdir: cwd, wantPath: flagFile, wantDataDir: "/from/flag"},
+		{name: "VIGIE_CONFIG beats ./config.yaml", env: envFile, chdir: cwd, wantPath: envFile, wantDataDir: "/from/env"},
+		{name: "./config.yaml when present", chdir: cwd, wantPath: DefaultPath, wantDataDir: "/from/cwd"},
+		{name: "defaults", chdir: empty, wantPath: "", wantDataDir: DefaultDataDir},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearEnv(t)
+			if tt.env != "" {
+				t.Setenv(EnvConfig, tt.env)
+			}
+			t.Setenv(EnvTelegramToken, "tok-from-env")
+			t.Chdir(tt.chdir)
+			cfg, path, err := Resolve(tt.flag)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if path != tt.wantPath || cfg.DataDir != tt.wantDataDir {
+				t.Fatalf("Resolve = (data_dir %q, path %q), want (%q, %q)", cfg.DataDir, path, tt.wantDataDir, tt.wantPath)
+			}
+			if cfg.Telegram.Token.Reveal() != "tok-from-env" {
+				t.Errorf("environment override not applied")
+			}
+		})
+	}
+
+	t.Run("missing explicit file is an error", func(t *testing.T) {
+		clearEnv(t)
+		missing := filepath.Join(dir, "missing.yaml")
+		t.Setenv(EnvConfig, missing)
+		t.Chdir(cwd) // ./config.yaml must not be used instead
+		_, path, err := Resolve("")
+		if !errors.Is(err, fs.ErrNotExist) || path != missing {
+			t.Fatalf("Resolve = (%q, %v), want %q and a not-exist error", path, err, missing)
+		}
+		if want := "config file " + missing + ": no such file"; err.Error() != want {
+			t.Errorf("error = %q, want %q", err, want)
+		}
+	})
+}

@@ -1,0 +1,123 @@
+package knowledge
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestNormalizeLine(t *testing.T) {
+	cases := []struct {
+		raw, text, level, service string
+	}{
+		{"javisi_nocodb  | ERROR [ExceptionHandler] error: boom", "[ExceptionHandler] error: boom", "error", "javisi_nocodb"},
+		{"openclaw-gateway-1  | 2026-04-02T14:13:51.430+08:00 [tools] read failed", "[tools] read failed", "", "openclaw-gateway-1"},
+		{"\x1b[31mERROR\x1b[0m: red alert", "red alert", "error", ""},
+		{"2025-06-19T15:45:46.963293Z ERROR qdrant::startup: Panic occurred", "qdrant::startup: Panic occurred", "error", ""},
+		{"Feb 22 10:14:03 workstation-pi node[2841]: Error: Cannot find module 'x'", "Cannot find module 'x'", "error", ""},
+		{`{"level":"error","ts":1700000000.1,"msg":"dial tcp: connection refused","logger":"http"}`, "dial tcp: connection refused ; http", "error", ""},
+		{`level=warn ts=2026-03-02T10:11:12Z caller=x.go:12 msg="empty ring" component=ingester`, "empty ring", "warn", ""},
+		{`[diagnostic] lane task error: lane=subagent error="Error: spawn docker EACCES"`, "[diagnostic] lane task error: ; Error: spawn docker EACCES", "", ""},
+		{"ERROR:  relation \"model_scores\" does not exist", "relation \"model_scores\" does not exist", "error", ""},
+		{"plain prose with a=b and no pairs worth it", "plain prose with a=b and no pairs worth it", "", ""},
+		{"2024-01-01 10:00:00 [WARN] disk almost full", "disk almost full", "warn", ""},
+	}
+	for _, c := range cases {
+		l := normalizeLine(1, c.raw)
+		if l.Text != c.text || l.Level != c.level || l.Service != c.service {
+			t.Errorf("normalizeLine(%q)\n got text=%q level=%q service=%q\nwant text=%q level=%q service=%q", c.raw, l.Text, l.Level, l.Service, c.text, c.level, c.service)
+		}
+	}
+}
+
+func TestNormalizeInvalidUTF8(t *testing.T) {
+	l := normalizeLine(1, "bad \xff\xfe bytes")
+	if !strings.Contains(l.Text, "bad") || !strings.Contains(l.Text, "\uFFFD") {
+		t.Errorf("got %q", l.Text)
+	}
+}
+
+func terms(text string) []string {
+	var out []string
+	tokenize(text, 0, func(t term) { out = append(out, t.text) })
+	return out
+}
+
+func TestTokenize(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []string // must all be present
+		not  []string // must be absent
+	}{
+		{"Échec de l'authentification", []string{"fail", "authentific"}, []string{"de", "l"}},
+		{"PermissionDenied", []string{"permissiondenied", "permission"}, nil},
+		{"model_scores does not exist", []string{"model_scores", "model", "scor", "notfound"}, []string{"does"}},
+		{"container a1b2c3d4e5f6 and 1234567890", []string{"container"}, []string{"a1b2c3d4e5f6", "1234567890"}},
+		{"Connecting to localhost:3000 ([::1]:3000)", []string{"localhost", "3000", "::1", "ipv6"}, nil},
+		{"run provision-postgresql.sh", []string{"provision-postgresql.sh", "provision", "postgresql"}, []string{"sh"}},
+		{"mot de passe refusé", []string{"password"}, []string{"mot", "passe"}},
+		{"modèles expirés", []string{"model", "expir"}, nil},
+	}
+	for _, c := range cases {
+		got := terms(c.in)
+		set := map[string]bool{}
+		for _, g := range got {
+			set[g] = true
+		}
+		for _, w := range c.want {
+			if !set[w] {
+				t.Errorf("tokenize(%q) = %v, missing %q", c.in, got, w)
+			}
+		}
+		for _, w := range c.not {
+			if set[w] {
+				t.Errorf("tokenize(%q) = %v, has %q", c.in, got, w)
+			}
+		}
+	}
+}
+
+func TestStemMergesFrenchAndEnglish(t *testing.T) {
+	for _, pair := range [][2]string{{"expired", "expirante"}, {"secondes", "seconds"}, {"modeles", "models"}, {"echoue", "failed"}, {"conteneur", "container"}} {
+		if stem(pair[0]) != stem(pair[1]) {
+			t.Errorf("stem(%q)=%q != stem(%q)=%q", pair[0], stem(pair[0]), pair[1], stem(pair[1]))
+		}
+	}
+}
+
+func TestInferService(t *testing.T) {
+	ix := benchIndex(t)
+	for text, want := range map[string]string{
+		"javisi_nocodb  | ERROR boom":                         "nocodb",
+		"javisi-n8n-1  | Error: listen EADDRINUSE":            "n8n",
+		"openclaw-gateway-1  | read failed":                   "openclaw-gateway",
+		"docker logs --tail 50 javisi_litellm shows a 402":    "litellm",
+		"LiteLLM ignore mes fallbacks":                        "litellm",
+		"write /var/lib/docker/tmp/x: no space left on device": "",
+	} {
+		if got := ix.Match(text).Service; got != want {
+			t.Errorf("service of %q = %q, want %q", text, got, want)
+		}
+	}
+}
+
+func TestCheckInput(t *testing.T) {
+	if err := CheckInput([]byte("  \n\t "), 0); err != ErrEmpty {
+		t.Errorf("blank: %v", err)
+	}
+	if err := CheckInput([]byte("\x00\x01\x02\x03binary"), 0); err != ErrBinary {
+		t.Errorf("NUL bytes: %v", err)
+	}
+	junk := make([]byte, 4096)
+	for i := range junk {
+		junk[i] = byte(i*7 + 1)
+	}
+	if err := CheckInput(junk, 0); err != ErrBinary {
+		t.Errorf("junk: %v", err)
+	}
+	if err := CheckInput([]byte(strings.Repeat("x", 101)), 100); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("too large: %v", err)
+	}
+	if err := CheckInput([]byte("ok \xff text"), 100); err != nil {
+		t.Errorf("invalid UTF-8 should be accepted: %v", err)
+	}
+}
