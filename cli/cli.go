@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -61,7 +60,6 @@ type env struct {
 	io      IO
 	cfg     config.Config
 	cfgPath string
-	corpus  []string
 	log     zerolog.Logger
 	index   *knowledge.Index
 	mux     *handlers.Mux
@@ -268,17 +266,7 @@ func cmdConsole(ctx context.Context, e *env, fs *flag.FlagSet, args []string) in
 	return ExitOK
 }
 
-// sortedKeys is a helper for stable output of maps.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// stdinIsEmpty reports whether no data is waiting on a non-terminal stdin.
+// isTerminal reports whether f is a terminal.
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0

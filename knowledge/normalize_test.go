@@ -87,11 +87,11 @@ func TestStemMergesFrenchAndEnglish(t *testing.T) {
 func TestInferService(t *testing.T) {
 	ix := benchIndex(t)
 	for text, want := range map[string]string{
-		"javisi_nocodb  | ERROR boom":                         "nocodb",
-		"javisi-n8n-1  | Error: listen EADDRINUSE":            "n8n",
-		"openclaw-gateway-1  | read failed":                   "openclaw-gateway",
-		"docker logs --tail 50 javisi_litellm shows a 402":    "litellm",
-		"LiteLLM ignore mes fallbacks":                        "litellm",
+		"javisi_nocodb  | ERROR boom":                          "nocodb",
+		"javisi-n8n-1  | Error: listen EADDRINUSE":             "n8n",
+		"openclaw-gateway-1  | read failed":                    "openclaw-gateway",
+		"docker logs --tail 50 javisi_litellm shows a 402":     "litellm",
+		"LiteLLM ignore mes fallbacks":                         "litellm",
 		"write /var/lib/docker/tmp/x: no space left on device": "",
 	} {
 		if got := ix.Match(text).Service; got != want {

@@ -40,16 +40,24 @@ func Parse(name string, data []byte) ([]Section, error) {
 		chapSec  *Section // the chapter as a section, kept if it has no numbered children
 		chapHas  bool
 		cur      *Section
+		curBody  []string
+		chapBody []string
 		fence    string
 		lineNo   int
 		flushCur = func() {
 			if cur != nil {
+				cur.Body = strings.Join(curBody, "\n")
+				curBody = curBody[:0]
 				finishSection(cur)
 				out = append(out, *cur)
 				cur = nil
 			}
 		}
 		flushChap = func() {
+			if chapSec != nil {
+				chapSec.Body = strings.Join(chapBody, "\n")
+			}
+			chapBody = chapBody[:0]
 			// Unnumbered chapters (a table of contents, a command sheet) are
 			// not pitfalls.
 			if chapSec != nil && !chapHas && chapSec.ID != "" && strings.TrimSpace(stripRules(chapSec.Body)) != "" && !isTOC(chapSec) {
@@ -103,9 +111,9 @@ func Parse(name string, data []byte) ([]Section, error) {
 		}
 		switch {
 		case cur != nil:
-			cur.Body += line + "\n"
+			curBody = append(curBody, line)
 		case chapSec != nil:
-			chapSec.Body += line + "\n"
+			chapBody = append(chapBody, line)
 		}
 	}
 	flushCur()
@@ -198,11 +206,19 @@ func labelKind(label string) (PartKind, bool) {
 // parseParts splits a body at bold labels ("**Cause réelle** : …"). A part
 // runs to the next bold label; unknown labels end it.
 func parseParts(body string) []Part {
+	type partBuf struct {
+		Part
+		lines []string
+	}
 	var (
-		parts []Part
-		cur   *Part
+		bufs  []partBuf
+		cur   *partBuf
 		fence string
 	)
+	start := func(k PartKind, label, first string) {
+		bufs = append(bufs, partBuf{Part: Part{Kind: k, Label: label}, lines: []string{first}})
+		cur = &bufs[len(bufs)-1]
+	}
 	for _, line := range strings.Split(body, "\n") {
 		t := strings.TrimSpace(line)
 		if f := fenceOf(t); f != "" {
@@ -213,37 +229,30 @@ func parseParts(body string) []Part {
 			}
 		} else if fence == "" {
 			if m := labelRE.FindStringSubmatch(line); m != nil {
-				if cur != nil {
-					parts = append(parts, *cur)
-					cur = nil
-				}
+				cur = nil
 				if k, ok := labelKind(m[1]); ok {
-					cur = &Part{Kind: k, Label: strings.TrimSpace(m[1]), Text: m[2] + "\n"}
+					start(k, strings.TrimSpace(m[1]), m[2])
 				}
 				continue
 			}
 			if strings.HasPrefix(t, "**") && strings.HasSuffix(t, "**") && len(t) > 4 {
 				// A folded sub-heading ends the part; one named like a label
 				// ("#### Cause #1 — group_add manquant") starts one.
-				if cur != nil {
-					parts = append(parts, *cur)
-					cur = nil
-				}
+				cur = nil
 				if k, ok := labelKind(strings.Trim(t, "*")); ok {
-					cur = &Part{Kind: k, Label: strings.Trim(t, "*"), Text: strings.Trim(t, "*") + "\n"}
+					start(k, strings.Trim(t, "*"), strings.Trim(t, "*"))
 				}
 				continue
 			}
 		}
 		if cur != nil {
-			cur.Text += line + "\n"
+			cur.lines = append(cur.lines, line)
 		}
 	}
-	if cur != nil {
-		parts = append(parts, *cur)
-	}
-	for i := range parts {
-		parts[i].Text = strings.TrimSpace(stripTrailingRules(parts[i].Text))
+	parts := make([]Part, 0, len(bufs))
+	for _, b := range bufs {
+		b.Text = strings.TrimSpace(stripTrailingRules(strings.Join(b.lines, "\n")))
+		parts = append(parts, b.Part)
 	}
 	return parts
 }
