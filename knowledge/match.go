@@ -536,8 +536,8 @@ func (ix *Index) splitCompound(t term) []term {
 			continue
 		}
 		return []term{
-			{text: a, weight: 0.8 * t.weight, unit: t.unit},
-			{text: stem(b), weight: 0.8 * t.weight, unit: t.unit},
+			{text: a, weight: 0.8 * t.weight, unit: t.unit, surface: t.surface},
+			{text: stem(b), weight: 0.8 * t.weight, unit: t.unit, surface: t.surface},
 		}
 	}
 	return nil

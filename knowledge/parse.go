@@ -189,7 +189,7 @@ func labelKind(label string) (PartKind, bool) {
 		k PartKind
 	}{
 		{"symptom", PartSymptom}, {"erreur", PartSymptom}, {"error", PartSymptom}, {"probleme", PartSymptom}, {"problem", PartSymptom},
-		{"cause", PartCause}, {"root cause", PartCause},
+		{"cause", PartCause}, {"root cause", PartCause}, {"bug", PartCause},
 		{"fix", PartFix}, {"solution", PartFix}, {"correct", PartFix}, {"workaround", PartFix}, {"contournement", PartFix}, {"resolution", PartFix},
 		{"diagnostic", PartDiagnostic}, {"diagnosis", PartDiagnostic},
 		{"verification", PartVerify}, {"verifier", PartVerify}, {"verify", PartVerify}, {"check", PartVerify},
