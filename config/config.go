@@ -1,5 +1,11 @@
 package config
 
+import (
+	"os"
+	"slices"
+	"time"
+)
+
 // Defaults and environment variable names.
 const (
 	// DefaultPath is the file Resolve reads when neither --config nor
@@ -12,6 +18,18 @@ const (
 	// DefaultMaxInputMB is the largest pasted text or log file accepted for
 	// diagnosis, in MiB.
 	DefaultMaxInputMB = 20
+	// DefaultHostName is the name of the one Docker host used when hosts is
+	// empty.
+	DefaultHostName = "local"
+	// DefaultDockerEndpoint is that host's endpoint when $DOCKER_HOST is unset
+	// or empty: the Docker daemon's default socket.
+	DefaultDockerEndpoint = "unix:///var/run/docker.sock"
+	// DefaultCheckTimeout bounds each check and each call to a Docker host.
+	DefaultCheckTimeout = 10 * time.Second
+	// DefaultLogLines is how many log lines are read per container.
+	DefaultLogLines = 200
+	// DefaultRestartThreshold is how many restarts make a restart loop.
+	DefaultRestartThreshold = 3
 
 	// EnvConfig names the config file when --config is not given.
 	EnvConfig = "VIGIE_CONFIG"
@@ -21,6 +39,9 @@ const (
 	// EnvTelegramAPIURL overrides telegram.api_url, e.g. to point the bot at
 	// a local Bot API server or a test fake.
 	EnvTelegramAPIURL = "TELEGRAM_API_URL"
+	// EnvDockerHost is the Docker CLI's variable naming the daemon; it is
+	// the endpoint of the default host when hosts is empty.
+	EnvDockerHost = "DOCKER_HOST"
 )
 
 // Log levels and formats accepted in log.level and log.format.
@@ -47,6 +68,20 @@ const (
 	maxInputMB = 200
 )
 
+// Bounds of the checks section. A timeout under a second fails on any busy
+// host; over five minutes a hung daemon holds a reply for too long. Fewer than
+// ten log lines hide the error that precedes a crash, more than 5000 make a
+// scan of every container slow. A restart threshold of 1 is allowed (every
+// restart counts); over 100 a loop would never be reported.
+const (
+	minCheckTimeout     = time.Second
+	maxCheckTimeout     = 5 * time.Minute
+	minLogLines         = 10
+	maxLogLines         = 5000
+	minRestartThreshold = 1
+	maxRestartThreshold = 100
+)
+
 // Config is the whole of vigie's configuration, as read from YAML.
 type Config struct {
 	// Log configures logging.
@@ -58,6 +93,11 @@ type Config struct {
 	Knowledge Knowledge `yaml:"knowledge" json:"knowledge"`
 	// Telegram configures the bot.
 	Telegram Telegram `yaml:"telegram" json:"telegram"`
+	// Hosts are the Docker hosts vigie looks at; empty means one host, see
+	// DockerHosts. Use DockerHosts rather than this field.
+	Hosts []Host `yaml:"hosts" json:"hosts"`
+	// Checks tunes the container checks.
+	Checks Checks `yaml:"checks" json:"checks"`
 }
 
 // Log configures logging.
@@ -101,6 +141,66 @@ type Telegram struct {
 	Viewers []int64 `yaml:"viewers" json:"viewers"`
 }
 
+// Host is one Docker daemon vigie talks to.
+type Host struct {
+	// Name identifies the host in replies and commands: lower-case letters,
+	// digits, '_' and '-', starting with a letter or digit; unique.
+	Name string `yaml:"name" json:"name"`
+	// Endpoint is the daemon's address, as in $DOCKER_HOST:
+	// unix:///path/to/socket, tcp://host:port or ssh://user@host[:port].
+	Endpoint string `yaml:"endpoint" json:"endpoint"`
+	// TLS holds the certificates of a tcp:// endpoint; nil means plain TCP
+	// (or not TCP at all).
+	TLS *TLS `yaml:"tls" json:"tls"`
+}
+
+// TLS holds the paths of the PEM files used to talk to a Docker daemon over
+// TCP. CA alone verifies the daemon; Cert and Key, which go together, also
+// authenticate vigie to it. Relative paths are relative to the working
+// directory.
+type TLS struct {
+	// CA is the certificate authority that signed the daemon's certificate;
+	// empty means the system's roots.
+	CA string `yaml:"ca" json:"ca"`
+	// Cert is vigie's client certificate.
+	Cert string `yaml:"cert" json:"cert"`
+	// Key is the private key of Cert.
+	Key string `yaml:"key" json:"key"`
+}
+
+// Checks tunes the container checks and the calls made to Docker hosts.
+type Checks struct {
+	// Timeout bounds each check and each call to a host (1s to 5m).
+	Timeout Duration `yaml:"timeout" json:"timeout"`
+	// LogLines is how many log lines are read per container by /scan and by
+	// the restart-loop check (10 to 5000).
+	LogLines int `yaml:"log_lines" json:"log_lines"`
+	// RestartThreshold is how many restarts make a restart loop (1 to 100).
+	RestartThreshold int `yaml:"restart_threshold" json:"restart_threshold"`
+}
+
+// DockerHosts returns the hosts to look at, in a slice the caller may modify:
+// the configured ones, or when there are none a single host named "local"
+// whose endpoint is $DOCKER_HOST when set and non-empty, else
+// DefaultDockerEndpoint. $DOCKER_HOST is read at each call and is not
+// validated (the Docker client reports a bad one); the Docker CLI's
+// DOCKER_TLS_VERIFY and DOCKER_CERT_PATH are not read, so a daemon that
+// needs TLS is configured under hosts.
+func (c Config) DockerHosts() []Host {
+	return c.dockerHosts(os.LookupEnv)
+}
+
+func (c Config) dockerHosts(env lookupEnv) []Host {
+	if len(c.Hosts) > 0 {
+		return slices.Clone(c.Hosts)
+	}
+	endpoint, _ := env(EnvDockerHost)
+	if endpoint == "" {
+		endpoint = DefaultDockerEndpoint
+	}
+	return []Host{{Name: DefaultHostName, Endpoint: endpoint}}
+}
+
 // Default returns the configuration used when no file is given, and the base
 // that a file is decoded over. Each call returns fresh slices, so callers may
 // modify the result.
@@ -122,6 +222,11 @@ func Default() Config {
 		},
 		Telegram: Telegram{
 			APIURL: DefaultTelegramAPIURL,
+		},
+		Checks: Checks{
+			Timeout:          Duration(DefaultCheckTimeout),
+			LogLines:         DefaultLogLines,
+			RestartThreshold: DefaultRestartThreshold,
 		},
 	}
 }

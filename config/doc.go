@@ -13,6 +13,11 @@
 // --config FILE, else $VIGIE_CONFIG, else ./config.yaml when present, else the
 // defaults.
 //
+// Durations ([Duration]) are written as Go writes them, "10s" or "1m30s".
+// The Docker hosts to look at come from [Config.DockerHosts]: the hosts
+// section, or when it is empty one host at $DOCKER_HOST, else at the default
+// socket.
+//
 // Tokens are held as [Secret], which prints, logs and marshals as "<secret>";
 // only [Secret.Reveal] gives the value, so a config printed for debugging or
 // logged whole cannot leak it.

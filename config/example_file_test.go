@@ -79,7 +79,7 @@ func TestExampleHasEveryKey(t *testing.T) {
 	walk(&doc, "")
 
 	leaves := keyPaths(reflect.TypeFor[Config](), "", true)
-	if len(leaves) < 11 {
+	if len(leaves) < 15 {
 		t.Fatalf("keyPaths found only %q", leaves)
 	}
 	for _, k := range leaves {
@@ -110,8 +110,8 @@ func isLeaf(k string, leaves []string) bool {
 	return false
 }
 
-// normalize makes empty and nil slices compare equal: `corpus: []` in the
-// example means the same as the nil of Default().
+// normalize makes empty and nil slices compare equal: `corpus: []` and
+// `hosts: []` in the example mean the same as the nil of Default().
 func normalize(c Config) Config {
 	for _, s := range []*[]string{&c.Knowledge.Corpus, &c.Knowledge.Services} {
 		if len(*s) == 0 {
@@ -122,6 +122,9 @@ func normalize(c Config) Config {
 		if len(*s) == 0 {
 			*s = nil
 		}
+	}
+	if len(c.Hosts) == 0 {
+		c.Hosts = nil
 	}
 	return c
 }

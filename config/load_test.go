@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -54,6 +55,11 @@ func TestTestdata(t *testing.T) {
 		{file: "wrong-type.yaml", wantLoad: `testdata/wrong-type.yaml:2: knowledge.max_input_mb: expected an integer, got "twenty"`},
 		{file: "wrong-type-list.yaml", wantLoad: `testdata/wrong-type-list.yaml:2: telegram.allowed_chats[1]: expected an integer, got "general"`},
 		{file: "not-a-mapping.yaml", wantLoad: `testdata/not-a-mapping.yaml:1: expected a mapping, got a list`},
+		{file: "host-misspelt-key.yaml", wantLoad: `testdata/host-misspelt-key.yaml:3: unknown key "hosts[0].endpiont" (did you mean "endpoint"?)`},
+		{file: "host-not-a-mapping.yaml", wantLoad: `testdata/host-not-a-mapping.yaml:1: hosts[0]: expected a mapping, got "prod"`},
+		{file: "bad-duration.yaml", wantLoad: `testdata/bad-duration.yaml:3: checks.timeout: not a duration "ten"`},
+		{file: "duration-no-unit.yaml", wantLoad: `testdata/duration-no-unit.yaml:2: checks.timeout: not a duration "10" (add a unit, e.g. "10s")`},
+		{file: "duration-wrong-type.yaml", wantLoad: `testdata/duration-wrong-type.yaml:2: checks.timeout: expected a duration such as "10s", got a list`},
 		{file: "multi-document.yaml", wantLoad: `testdata/multi-document.yaml:3: only one YAML document is allowed`},
 
 		// Expansion.
@@ -90,6 +96,27 @@ func TestTestdata(t *testing.T) {
 		{file: "duplicate-operator.yaml", want: []string{`telegram.operators: user 42 listed twice`}},
 		{file: "duplicate-viewer.yaml", want: []string{`telegram.viewers: user 9 listed 3 times`}},
 		{file: "viewer-is-operator.yaml", want: []string{`telegram.viewers: user 42 is also in telegram.operators (operators can already read; remove one)`}},
+		{file: "host-name-missing.yaml", want: []string{`hosts[1].name: required`}},
+		{file: "host-bad-name.yaml", want: []string{`hosts[1].name: must match [a-z0-9][a-z0-9_-]* (got "Prod Server")`}},
+		{file: "host-duplicate-name.yaml", want: []string{`hosts[2].name: "prod" used twice`}},
+		{file: "host-endpoint-missing.yaml", want: []string{`hosts[0].endpoint: required`}},
+		{file: "host-bad-scheme.yaml", want: []string{`hosts[0].endpoint: scheme must be unix, tcp or ssh (got "http")`}},
+		{file: "host-no-scheme.yaml", want: []string{`hosts[0].endpoint: must start with unix://, tcp:// or ssh://`}},
+		{file: "host-unix-no-path.yaml", want: []string{`hosts[0].endpoint: unix needs a path, e.g. unix:///var/run/docker.sock`}},
+		{file: "host-unix-relative.yaml", want: []string{`hosts[0].endpoint: unix needs an absolute path, e.g. unix:///var/run/docker.sock (three slashes)`}},
+		{file: "host-tcp-no-port.yaml", want: []string{`hosts[0].endpoint: tcp needs host:port, e.g. tcp://192.168.1.10:2376 (got "192.168.1.10")`}},
+		{file: "host-bad-url.yaml", want: []string{`hosts[0].endpoint: not a valid URL: missing ']' in host`}},
+		{file: "host-ssh-no-host.yaml", want: []string{`hosts[0].endpoint: ssh needs a host, e.g. ssh://user@pi`}},
+		{file: "host-password.yaml", want: []string{`hosts[0].endpoint: a password in the endpoint is not supported (for ssh, use a key or ssh-agent)`}},
+		{file: "host-tls-not-tcp.yaml", want: []string{`hosts[0].tls: only with tcp:// endpoints`}},
+		{file: "host-tls-cert-without-key.yaml", want: []string{`hosts[0].tls.key: required with tls.cert`}},
+		{file: "host-tls-key-without-cert.yaml", want: []string{`hosts[0].tls.cert: required with tls.key`}},
+		{file: "host-tls-empty-path.yaml", want: []string{`hosts[0].tls.ca: empty path`}},
+		{file: "host-tls-empty.yaml", want: []string{`hosts[0].tls: empty; set ca, or cert and key, or all three (or remove tls)`}},
+		{file: "checks-timeout-zero.yaml", want: []string{`checks.timeout: must be between 1s and 5m (got 0s)`}},
+		{file: "checks-timeout-too-long.yaml", want: []string{`checks.timeout: must be between 1s and 5m (got 10m)`}},
+		{file: "checks-log-lines.yaml", want: []string{`checks.log_lines: must be between 10 and 5000 (got 3)`}},
+		{file: "checks-restart-threshold.yaml", want: []string{`checks.restart_threshold: must be between 1 and 100 (got 0)`}},
 		{file: "bot-missing-token.yaml", bot: true, want: []string{`telegram.token: required (set TELEGRAM_BOT_TOKEN)`}},
 		{file: "bot-no-chats.yaml", bot: true, want: []string{`telegram.allowed_chats: at least one chat id is required`}},
 		{file: "many-problems.yaml", want: []string{
@@ -100,6 +127,11 @@ func TestTestdata(t *testing.T) {
 			`knowledge.max_input_mb: must be between 1 and 200 (got 0)`,
 			`telegram.api_url: not an http(s) URL (got "ftp://example.com")`,
 			`telegram.operators: user 42 listed twice`,
+			`hosts[0].name: must match [a-z0-9][a-z0-9_-]* (got "Prod")`,
+			`hosts[0].endpoint: scheme must be unix, tcp or ssh (got "http")`,
+			`hosts[1].tls: only with tcp:// endpoints`,
+			`checks.timeout: must be between 1s and 5m (got 6m)`,
+			`checks.restart_threshold: must be between 1 and 100 (got 101)`,
 		}},
 	}
 
@@ -134,6 +166,9 @@ func TestTestdata(t *testing.T) {
 			got := problemStrings(t, validate())
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("problems\n got: %q\nwant: %q", got, tt.want)
+			}
+			if strings.Contains(strings.Join(got, "\n"), "hunter2") {
+				t.Fatalf("a problem leaks the endpoint's password: %q", got)
 			}
 		})
 	}
@@ -215,6 +250,15 @@ func TestLoadFull(t *testing.T) {
 			Operators:    []int64{111},
 			Viewers:      []int64{222, 333},
 		},
+		Hosts: []Host{
+			{Name: "prod", Endpoint: "unix:///var/run/docker.sock"},
+			{Name: "pi_4", Endpoint: "ssh://vigie@pi.lan:2222"},
+			{Name: "nas-1", Endpoint: "tcp://192.168.1.10:2376", TLS: &TLS{
+				CA: "/etc/vigie/ca.pem", Cert: "/etc/vigie/cert.pem", Key: "/etc/vigie/key.pem",
+			}},
+			{Name: "2nd", Endpoint: "tcp://[fd00::10]:2376", TLS: &TLS{CA: "/etc/vigie/ca.pem"}},
+		},
+		Checks: Checks{Timeout: Duration(90 * time.Second), LogLines: 500, RestartThreshold: 5},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("got  %#v\nwant %#v\n(token %q)", cfg, want, cfg.Telegram.Token.Reveal())

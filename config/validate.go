@@ -1,8 +1,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -79,6 +82,8 @@ func (c Config) validate(bot bool) error {
 	}
 
 	c.validateTelegram(&ps, bot)
+	c.validateHosts(&ps)
+	c.validateChecks(&ps)
 	return ps.err()
 }
 
@@ -154,6 +159,131 @@ func (c Config) validateTelegram(ps *problems, bot bool) {
 	}
 }
 
+func (c Config) validateHosts(ps *problems) {
+	count := map[string]int{}
+	for _, h := range c.Hosts {
+		count[h.Name]++
+	}
+	seen := map[string]int{}
+	for i, h := range c.Hosts {
+		key := fmt.Sprintf("hosts[%d]", i)
+		switch {
+		case strings.TrimSpace(h.Name) == "":
+			ps.add(key+".name", "required")
+		case !validHostName(h.Name):
+			ps.add(key+".name", "must match [a-z0-9][a-z0-9_-]* (got %q)", h.Name)
+		}
+		// A name used again is reported once, where it is used the second
+		// time.
+		seen[h.Name]++
+		if seen[h.Name] == 2 && strings.TrimSpace(h.Name) != "" {
+			ps.add(key+".name", "%q used %s", h.Name, times(count[h.Name]))
+		}
+
+		scheme := validateEndpoint(ps, key+".endpoint", h.Endpoint)
+		if h.TLS != nil {
+			switch scheme {
+			case "tcp":
+				validateTLS(ps, key+".tls", *h.TLS)
+			case "unix", "ssh":
+				ps.add(key+".tls", "only with tcp:// endpoints")
+			}
+		}
+	}
+}
+
+// validateEndpoint checks a Docker endpoint the way the Docker client will
+// read it and returns its scheme when that is one vigie supports, else "".
+// Messages show the scheme or the host, never the whole endpoint, which
+// could hold a password.
+func validateEndpoint(ps *problems, key, endpoint string) string {
+	if strings.TrimSpace(endpoint) == "" {
+		ps.add(key, "required")
+		return ""
+	}
+	scheme, rest, ok := strings.Cut(endpoint, "://")
+	if !ok {
+		ps.add(key, "must start with unix://, tcp:// or ssh://")
+		return ""
+	}
+	switch scheme {
+	case "unix":
+		// The Docker client takes everything after "unix://" as the
+		// socket path.
+		switch {
+		case rest == "":
+			ps.add(key, "unix needs a path, e.g. unix:///var/run/docker.sock")
+		case !strings.HasPrefix(rest, "/"):
+			ps.add(key, "unix needs an absolute path, e.g. unix:///var/run/docker.sock (three slashes)")
+		}
+		return scheme
+	case "tcp", "ssh":
+	default:
+		ps.add(key, "scheme must be unix, tcp or ssh (got %q)", scheme)
+		return ""
+	}
+
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the URL, which may hold a password
+		}
+		ps.add(key, "not a valid URL: %v", err)
+		return scheme
+	}
+	if _, ok := u.User.Password(); ok {
+		ps.add(key, "a password in the endpoint is not supported (for ssh, use a key or ssh-agent)")
+		return scheme
+	}
+	switch scheme {
+	case "tcp":
+		host, port, err := net.SplitHostPort(u.Host)
+		if n, _ := strconv.Atoi(port); err != nil || host == "" || n < 1 || n > 65535 {
+			ps.add(key, "tcp needs host:port, e.g. tcp://192.168.1.10:2376 (got %q)", u.Host)
+		}
+	case "ssh":
+		if u.Hostname() == "" {
+			ps.add(key, "ssh needs a host, e.g. ssh://user@pi")
+		}
+	}
+	return scheme
+}
+
+// validateTLS checks the tls section of a tcp:// host: cert and key go
+// together, ca may stand alone, and a path given must not be blank.
+func validateTLS(ps *problems, key string, t TLS) {
+	blank := func(s string) bool { return strings.TrimSpace(s) == "" }
+	if blank(t.CA) && blank(t.Cert) && blank(t.Key) {
+		ps.add(key, "empty; set ca, or cert and key, or all three (or remove tls)")
+		return
+	}
+	for _, f := range []struct{ name, path string }{{"ca", t.CA}, {"cert", t.Cert}, {"key", t.Key}} {
+		if f.path != "" && blank(f.path) {
+			ps.add(key+"."+f.name, "empty path")
+		}
+	}
+	switch {
+	case t.Cert != "" && t.Key == "":
+		ps.add(key+".key", "required with tls.cert")
+	case t.Key != "" && t.Cert == "":
+		ps.add(key+".cert", "required with tls.key")
+	}
+}
+
+func (c Config) validateChecks(ps *problems) {
+	k := c.Checks
+	if d := k.Timeout; d < Duration(minCheckTimeout) || d > Duration(maxCheckTimeout) {
+		ps.add("checks.timeout", "must be between %s and %s (got %s)", Duration(minCheckTimeout), Duration(maxCheckTimeout), d)
+	}
+	if n := k.LogLines; n < minLogLines || n > maxLogLines {
+		ps.add("checks.log_lines", "must be between %d and %d (got %d)", minLogLines, maxLogLines, n)
+	}
+	if n := k.RestartThreshold; n < minRestartThreshold || n > maxRestartThreshold {
+		ps.add("checks.restart_threshold", "must be between %d and %d (got %d)", minRestartThreshold, maxRestartThreshold, n)
+	}
+}
+
 func validateUsers(ps *problems, key string, ids []int64) {
 	for i, id := range ids {
 		if id <= 0 {
@@ -214,6 +344,19 @@ func validServiceName(s string) bool {
 		switch {
 		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9':
 		case i > 0 && (r == '.' || r == '_' || r == '-'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// validHostName reports whether s matches [a-z0-9][a-z0-9_-]*.
+func validHostName(s string) bool {
+	for i, r := range s {
+		switch {
+		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+		case i > 0 && (r == '_' || r == '-'):
 		default:
 			return false
 		}

@@ -58,6 +58,22 @@ func describe(e string, idx nodeIndex, fromEnv map[int]bool) string {
 	if field, ok := between(rest, "field ", " already set in type "); ok {
 		return fmt.Sprintf("%d: key %q set twice", line, idx.keyPath(line, field))
 	}
+	if quoted, ok := strings.CutPrefix(rest, notDuration); ok {
+		// From Duration.UnmarshalYAML: `not a duration "ten"`.
+		if value, err := strconv.Unquote(quoted); err == nil {
+			msg := notDuration + quoted
+			if _, err := strconv.ParseFloat(value, 64); err == nil {
+				msg += fmt.Sprintf(" (add a unit, e.g. %q)", value+"s")
+			}
+			if fromEnv[line] {
+				msg = "not a duration: a value substituted from the environment (not shown)"
+			}
+			if path := idx.valuePath(line, "!!str", value); path != "" {
+				msg = path + ": " + msg
+			}
+			return fmt.Sprintf("%d: %s", line, msg)
+		}
+	}
 	if what, ok := strings.CutPrefix(rest, "cannot unmarshal "); ok {
 		// "!!str `twenty` into int" or "!!seq into string"; the value
 		// may itself contain " into ", the Go type may not.
@@ -138,6 +154,8 @@ func describeGo(goType string) string {
 		return "true or false"
 	case "string", reflect.TypeFor[Secret]().String():
 		return "a string"
+	case reflect.TypeFor[Duration]().String():
+		return `a duration such as "10s"`
 	}
 	switch {
 	case strings.HasPrefix(goType, "[]"):
@@ -239,7 +257,8 @@ func (idx nodeIndex) valuePath(line int, tag, value string) string {
 func suggest(path string) string {
 	parent, name := "", path
 	if i := strings.LastIndexByte(path, '.'); i >= 0 {
-		parent, name = path[:i], path[i+1:]
+		// hosts[2].tls is known as hosts[].tls.
+		parent, name = withoutIndexes(path[:i]), path[i+1:]
 	}
 	best, bestDist := "", 3 // at most two edits
 	for _, k := range keyPaths(reflect.TypeFor[Config](), "", false) {
@@ -276,6 +295,11 @@ func suggest(path string) string {
 // sections) when it is true. It is how the example file is checked for
 // completeness and how misspelt keys get a suggestion, so both follow the
 // struct and cannot drift from it.
+//
+// A list of mappings (hosts) is a leaf: its value, and its default, is the
+// whole list. When leavesOnly is false the keys of its items follow it,
+// written hosts[].name, so that a misspelt key in an item gets a suggestion
+// too.
 func keyPaths(t reflect.Type, prefix string, leavesOnly bool) []string {
 	var out []string
 	for f := range t.Fields() {
@@ -287,16 +311,46 @@ func keyPaths(t reflect.Type, prefix string, leavesOnly bool) []string {
 			name = strings.ToLower(f.Name)
 		}
 		p := joinKey(prefix, name)
-		if f.Type.Kind() == reflect.Struct {
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch {
+		case ft.Kind() == reflect.Struct:
 			if !leavesOnly {
 				out = append(out, p)
 			}
-			out = append(out, keyPaths(f.Type, p, leavesOnly)...)
-			continue
+			out = append(out, keyPaths(ft, p, leavesOnly)...)
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
+			out = append(out, p)
+			if !leavesOnly {
+				out = append(out, keyPaths(ft.Elem(), p+"[]", false)...)
+			}
+		default:
+			out = append(out, p)
 		}
-		out = append(out, p)
 	}
 	return out
+}
+
+// withoutIndexes turns "hosts[2].tls" into "hosts[].tls", the form keyPaths
+// uses.
+func withoutIndexes(path string) string {
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(path, '[')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(path[open:], ']')
+		if end < 0 {
+			break
+		}
+		b.WriteString(path[:open+1])
+		path = path[open+end:] // from the ']'
+	}
+	b.WriteString(path)
+	return b.String()
 }
 
 func joinKey(prefix, key string) string {

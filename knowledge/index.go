@@ -59,6 +59,10 @@ type Index struct {
 	titleWords []map[string]bool
 	services   []string
 
+	// pairs holds, per section, the unordered pairs of neighbouring words
+	// (within pairWindow): "sudo password" meets "mot de passe sudo".
+	pairs []map[uint64]bool
+
 	pfOnce sync.Once
 	pf     *prefilter
 }
@@ -67,6 +71,7 @@ type Index struct {
 // names the stack runs, used to tell what an input is about.
 func NewIndex(sections []Section, services []string) *Index {
 	ix := &Index{
+		pairs:     make([]map[uint64]bool, len(sections)),
 		sections:  sections,
 		byID:      make(map[string]int, len(sections)),
 		vocab:     map[string]int{},
@@ -116,12 +121,13 @@ func NewIndex(sections []Section, services []string) *Index {
 		// Bold code leads ("- **`fallbacks`** : …") name the setting each
 		// bullet is about: they count with the symptom.
 		for _, m := range boldRE.FindAllStringSubmatch(s.Body, -1) {
-			if _, isLabel := labelKind(m[1]); !isLabel && strings.Contains(m[1], "`") {
+			if _, isLabel := labelKind(m[1]); !isLabel && strings.ContainsAny(m[1], "`_") {
 				sym += "\n" + m[1]
 			}
 		}
 		add(fSymptom, sym)
 		add(fBody, s.Body)
+		ix.pairs[i] = pairSet(s.Title + "\n" + s.Body)
 	}
 	n := float64(len(sections))
 	ix.idf = make([]float64, len(ix.vocab))
@@ -295,4 +301,55 @@ func normaliseServices(in []string) []string {
 	// Longest first, so "victoriametrics" wins over "metrics".
 	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
+}
+
+// pairWindow is how far apart two words may be and still make a pair.
+const pairWindow = 3
+
+func pairKey(a, b string) uint64 {
+	if a > b {
+		a, b = b, a
+	}
+	h := uint64(fnvOffset)
+	for i := 0; i < len(a); i++ {
+		h ^= uint64(a[i])
+		h *= fnvPrime
+	}
+	h ^= 0xff
+	h *= fnvPrime
+	for i := 0; i < len(b); i++ {
+		h ^= uint64(b[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+// pairSet collects the pairs of neighbouring informative words of a text,
+// line by line; compound wholes and expansions are left out.
+func pairSet(text string) map[uint64]bool {
+	set := map[uint64]bool{}
+	for _, line := range strings.Split(text, "\n") {
+		forPairs(line, func(a, b string) { set[pairKey(a, b)] = true })
+	}
+	return set
+}
+
+func forPairs(line string, fn func(a, b string)) {
+	var win []string
+	lastUnit := -1
+	tokenize(line, 0, func(t term) {
+		if t.whole || t.related || t.weight < 0.5 || t.unit == lastUnit {
+			return
+		}
+		lastUnit = t.unit
+		for _, w := range win {
+			if w != t.text {
+				fn(w, t.text)
+			}
+		}
+		win = append(win, t.text)
+		if len(win) > pairWindow {
+			win = win[1:]
+		}
+	})
 }

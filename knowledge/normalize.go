@@ -23,8 +23,9 @@ var (
 	// syslog/journald: "Feb 22 10:14:03 host unit[123]: ".
 	syslogRE = regexp.MustCompile(`^[A-Z][a-z]{2}\s+\d{1,2}\s+\d\d:\d\d:\d\d\s+\S+\s+[\w.@/-]+(?:\[\d+\])?:\s?`)
 	// ISO and common timestamps, optionally bracketed.
-	tsRE    = regexp.MustCompile(`^\[?(?:\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?(?:\s*UTC)?|\d\d:\d\d:\d\d(?:[.,]\d+)?|\d{4}[-/]\d\d[-/]\d\d|\d{10}(?:\.\d+)?)\]?\s*`)
-	levelRE = regexp.MustCompile(`^\[?(?i:(ERROR|ERR|WARN|WARNING|INFO|DEBUG|FATAL|CRITICAL|CRIT|TRACE|PANIC|NOTICE|ALERT|EMERG))\]?(?::|\s+|\s*\|\s*)`)
+	tsRE      = regexp.MustCompile(`^\[?(?:\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?(?:\s*UTC)?|\d\d:\d\d:\d\d(?:[.,]\d+)?|\d{4}[-/]\d\d[-/]\d\d|\d{10}(?:\.\d+)?)\]?\s*`)
+	levelRE   = regexp.MustCompile(`^\[?(?i:(ERROR|ERR|WARN|WARNING|INFO|DEBUG|FATAL|CRITICAL|CRIT|TRACE|PANIC|NOTICE|ALERT|EMERG))\]?(?::|\s+|\s*\|\s*)`)
+	innerTsRE = regexp.MustCompile(`\b\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\b|\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b`)
 	// logfmt pairs: key=value or key="quoted value".
 	logfmtRE = regexp.MustCompile(`(\w[\w.-]*)=("(?:[^"\\]|\\.)*"|\S+)`)
 	// "ERROR:  relation..." as PostgreSQL prints it.
@@ -84,6 +85,10 @@ func normalizeLine(no int, raw string) Line {
 				l.Level = lvl
 			}
 		}
+	}
+	// Timestamps inside the message (Ansible, Caddy, Go loggers) are noise.
+	if strings.IndexByte(s, ':') >= 0 {
+		s = innerTsRE.ReplaceAllString(s, " ")
 	}
 	l.Text = strings.TrimSpace(s)
 	return l

@@ -266,6 +266,9 @@ var errorMarkers = []string{
 	"abort", "traceback", "unhealthy", "forbidden", "unauthorized", "bloque", "blocked",
 	"expired", "expire", "impossible", "ne peut", "segfault", "killed", "oom", "exited",
 	"conflict", "manquant", "inaccessible", "unreachable", "warning", "warn",
+	"could not", "couldn't", "unavailable", "not available", "no package", "disallowed",
+	"not writable", "unsupported", "not supported", "deprecated", "mismatch", "too many",
+	"exceeded", "no space", "out of memory", "bad request", "cannot", "aucun", "erreur",
 }
 
 // isErrorLike reports text that reads as an error message.

@@ -161,3 +161,16 @@ func TestLoadFiles(t *testing.T) {
 		t.Fatalf("embedded corpus: %d sections, %v", len(def), err)
 	}
 }
+
+func TestMemoryMinimums(t *testing.T) {
+	got := map[string]MemoryMinimum{}
+	for _, m := range benchIndex(t).MemoryMinimums() {
+		got[m.Service] = m
+	}
+	if m := got["litellm"]; m.Bytes != 1024<<20 || m.Section != "10.2" {
+		t.Errorf("litellm: %+v", m)
+	}
+	if m := got["openclaw"]; m.Bytes != 1536<<20 || m.Section != "11.2" {
+		t.Errorf("openclaw: %+v", m)
+	}
+}

@@ -151,6 +151,11 @@ func (ix *Index) matchLine(no int, raw string) *lineVerdict {
 	}
 	q.service = ix.inferService(q.lines)
 	cands := ix.rankQuery(q)
+	// In a log, a line that does not read as an error is flagged only when
+	// it repeats an error string of the corpus.
+	if l.Level != "error" && l.Level != "warn" && !isErrorLike(l.Text) && cands[0].sigDeg == 0 {
+		return nil
+	}
 	matches, abstain := ix.decide(q, cands)
 	v := &lineVerdict{service: q.service}
 	for i, m := range matches {

@@ -178,6 +178,7 @@ var synonyms = map[string]string{
 	"facture": "bill", "facturation": "bill", "billing": "bill",
 	"cout": "cost", "couts": "cost",
 	"bloque": "block", "bloquee": "block", "bloquer": "block", "bloques": "block",
+	"blocked": "block", "disallowed": "block", "disallow": "block", "bloqué": "block",
 	"vide": "empty", "vides": "empty",
 	"erreur": "error", "erreurs": "error",
 	"jeton": "token", "jetons": "token",
@@ -289,6 +290,9 @@ var fileExt = map[string]bool{
 	"py": true, "go": true, "txt": true, "log": true, "conf": true, "cfg": true, "j2": true, "sql": true,
 	"toml": true, "ini": true, "env": false, "html": true, "css": true, "svelte": true,
 }
+
+// identifierWeight is the weight of an underscored identifier, whole.
+const identifierWeight = 1.3
 
 // lowValue words are kept but count little: generic path components and log
 // filler that name no pitfall on their own.
@@ -477,7 +481,14 @@ func emitRaw(raw string, unit int, emit func(term)) {
 		if len(parts) > 1 || len(parts) == 1 && len(camelParts(parts[0])) > 1 {
 			whole := strings.ToLower(seg)
 			if !isNoise(whole) && len(whole) <= 48 {
-				emit(term{text: whole, weight: 1, unit: unit, whole: true, surface: whole})
+				// An identifier written with underscores (rate_limit,
+				// model_scores, N8N_PROXY_HOPS) names one setting exactly:
+				// the strongest evidence technical text carries.
+				w := 1.0
+				if strings.Contains(seg, "_") && len(parts) > 1 {
+					w = identifierWeight
+				}
+				emit(term{text: whole, weight: w, unit: unit, whole: true, surface: whole})
 			}
 		}
 		for k, p := range parts {
@@ -564,7 +575,9 @@ func isNoise(w string) bool {
 		}
 	}
 	if digits == len(w) {
-		return len(w) > 5
+		// One or two digits (dates, counters) and years say nothing; HTTP
+		// codes, ports and sizes do.
+		return len(w) <= 2 || len(w) > 5 || len(w) == 4 && (w[:2] == "19" || w[:2] == "20")
 	}
 	// Hex ids (container ids, hashes, request ids): all hex, some digits.
 	if digits > 0 && digits+hex == len(w) && len(w) >= 8 {

@@ -2,13 +2,20 @@ package knowledge
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strings"
 	"testing"
 )
 
+// TestDebugEval prints, per evaluation case, the top candidates and their
+// features (VIGIE_TUNE=1; CASE=substring for one case's terms; DATA=1 or
+// BLIND=1 for the other case sets). A tuning aid, not a check.
 func TestDebugEval(t *testing.T) {
+	if os.Getenv("VIGIE_TUNE") == "" {
+		t.Skip("set VIGIE_TUNE=1 to print the matcher's features per case")
+	}
 	data, err := os.ReadFile("../../shared/eval/dev-errors.yaml")
 	if err != nil {
 		t.Skip()
@@ -19,6 +26,10 @@ func TestDebugEval(t *testing.T) {
 	}
 	if os.Getenv("DATA") != "" {
 		cases = loadDataCases(t)
+	}
+	if os.Getenv("BLIND") != "" {
+		b, _ := os.ReadFile("/tmp/blind/blind-errors.yaml")
+		cases, _ = ParseCases(b)
 	}
 	secs, _ := Parse("x", DefaultCorpus)
 	ix := NewIndex(secs, DefaultServices)
@@ -70,13 +81,25 @@ func TestDebugEval(t *testing.T) {
 	r := ix.Evaluate(cases)
 	fmt.Printf("top1=%.2f top3=%.2f abst P=%.2f R=%.2f\n", r.Top1, r.Top3, r.AbstainPrecision, r.AbstainRecall)
 }
+// TestDumpFeatures writes the decision features of every case to
+// /tmp/feat.csv, for fitting the abstention constants.
 func TestDumpFeatures(t *testing.T) {
 	if os.Getenv("FEAT") == "" {
-		t.Skip()
+		t.Skip("set FEAT=1 to write /tmp/feat.csv for fitting the abstention constants")
 	}
 	data, _ := os.ReadFile("../../shared/eval/dev-errors.yaml")
 	cases, _ := ParseCases(data)
 	cases = append(cases, loadDataCases(t)...)
+	if b, err := os.ReadFile("/tmp/blind/blind-errors.yaml"); err == nil {
+		bc, err := ParseCases(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range bc {
+			bc[i].ID = "B:" + bc[i].ID
+		}
+		cases = append(cases, bc...)
+	}
 	secs, _ := Parse("x", DefaultCorpus)
 	ix := NewIndex(secs, DefaultServices)
 	f, _ := os.Create("/tmp/feat.csv")
@@ -92,6 +115,24 @@ func TestDumpFeatures(t *testing.T) {
 		} else if contains(c.Expect, ix.sections[cands[0].sec].ID) {
 			ok = 1
 		}
-		fmt.Fprintf(f, "%s,%d,%f,%f,%f,%f,%f\n", c.ID, ok, cands[0].bm25, cands[0].coverage, cands[0].sigDeg, cands[0].rank/cands[1].rank, lengthPenalty(q))
+		c0 := cands[0]
+		maxIDF, nm, coreMass := 0.0, 0, 0.0
+		for _, u := range q.units {
+			if !u.core {
+				continue
+			}
+			b := 0.0
+			for _, k := range u.terms {
+				if c0.hits != nil && c0.hits[k] > 0 {
+					b = math.Max(b, q.terms[k].idf*q.terms[k].weight)
+				}
+			}
+			if b > 0 {
+				nm++
+				coreMass += b
+			}
+			maxIDF = math.Max(maxIDF, b)
+		}
+		fmt.Fprintf(f, "%s,%d,%f,%f,%f,%f,%f,%f,%d,%f,%d,%f\n", c.ID, ok, c0.bm25, c0.coverage, c0.sigDeg, c0.rank/cands[1].rank, lengthPenalty(q), maxIDF, nm, coreMass, len(q.units), c0.pairs)
 	}
 }
