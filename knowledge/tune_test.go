@@ -81,6 +81,7 @@ func TestDebugEval(t *testing.T) {
 	r := ix.Evaluate(cases)
 	fmt.Printf("top1=%.2f top3=%.2f abst P=%.2f R=%.2f\n", r.Top1, r.Top3, r.AbstainPrecision, r.AbstainRecall)
 }
+
 // TestDumpFeatures writes the decision features of every case to
 // /tmp/feat.csv, for fitting the abstention constants.
 func TestDumpFeatures(t *testing.T) {
