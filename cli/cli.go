@@ -17,6 +17,7 @@ import (
 	"vigie/config"
 	"vigie/handlers"
 	"vigie/knowledge"
+	"vigie/stack"
 )
 
 // Version is set at build time (-ldflags "-X vigie/cli.Version=…").
@@ -49,6 +50,10 @@ func subcommands() []subcommand {
 		{name: "diagnose", args: "[--json] [TEXT | -]", help: "match an error, log lines or a log file (stdin with -) against the pitfalls", run: cmdDiagnose, flags: jsonFlag},
 		{name: "pitfall", args: "[--json] ID", help: "print one pitfall section", run: cmdPitfall, flags: jsonFlag},
 		{name: "search", args: "[--json] WORDS", help: "find pitfall sections by words", run: cmdSearch, flags: jsonFlag},
+		{name: "status", args: "[--json] [SERVICE]", help: "containers per host, problems first (or one service in detail)", run: cmdStatus, flags: jsonFlag},
+		{name: "logs", args: "SERVICE [LINES]", help: "the redacted tail of a service's log, known errors marked", run: cmdLogs},
+		{name: "check", args: "[--json] [SERVICE]", help: "read-only checks derived from the corpus; exit 1 when something is found", run: cmdCheck, flags: jsonFlag},
+		{name: "scan", args: "[--json]", help: "match the last log lines of every running container against the pitfalls", run: cmdScan, flags: jsonFlag},
 		{name: "eval", args: "[--json] [--min-top1 X] [--min-top3 Y] [--min-abstain Z] FILE.yaml", help: "score the matcher on an evaluation file", run: cmdEval, flags: evalFlags},
 		{name: "version", help: "print the version", run: cmdVersion},
 	}
@@ -63,6 +68,7 @@ type env struct {
 	log     zerolog.Logger
 	index   *knowledge.Index
 	mux     *handlers.Mux
+	stk     *stack.Stack
 }
 
 // Main runs vigie with args (without the program name) and returns the
@@ -121,7 +127,11 @@ func Main(ctx context.Context, args []string, o IO) int {
 		return ExitFailure
 	}
 	e := &env{io: o, cfg: cfg, cfgPath: path, log: newLogger(cfg, o.Err)}
-	return sc.run(ctx, e, fs, fs.Args())
+	code := sc.run(ctx, e, fs, fs.Args())
+	if e.stk != nil {
+		_ = e.stk.Close()
+	}
+	return code
 }
 
 func inFile(path string) string {
@@ -227,10 +237,16 @@ func (e *env) handlers() (*handlers.Mux, error) {
 	if err != nil {
 		return nil, err
 	}
+	stk, err := e.stack()
+	if err != nil {
+		return nil, err
+	}
 	e.mux = handlers.NewMux(handlers.Deps{
 		Knowledge: ix,
 		Log:       e.log.With().Str("component", "handlers").Logger(),
 		MaxInput:  int64(e.cfg.Knowledge.MaxInputMB) << 20,
+		Stack:     stk,
+		Checks:    handlers.CheckSettings{LogLines: e.cfg.Checks.LogLines, RestartThreshold: e.cfg.Checks.RestartThreshold},
 	})
 	return e.mux, nil
 }

@@ -26,6 +26,10 @@ func commandTable() []Command {
 		{Name: "diagnose", Args: "TEXT", Help: "match an error or log lines against the pitfalls (or just paste them)", Run: runDiagnose},
 		{Name: "pitfall", Aliases: []string{"section"}, Args: "ID", Help: "show a pitfall section in full, e.g. /pitfall 41.1", Run: runPitfall},
 		{Name: "search", Args: "WORDS", Help: "find pitfalls by words, e.g. /search healthcheck localhost", Run: runSearch},
+		{Name: "status", Args: "[SERVICE]", Help: "containers per host: problems first, then healthy counts", Run: runStatus},
+		{Name: "logs", Args: "SERVICE [LINES]", Help: "the redacted tail of a service's log, known errors marked", Run: runLogs},
+		{Name: "check", Args: "[SERVICE]", Help: "read-only checks from the corpus (env_file drift, healthchecks, socket, PG18, caps, OOM, restart loops)", Run: runCheck},
+		{Name: "scan", Help: "match the last log lines of every running container against the pitfalls", Run: runScan},
 	}
 }
 

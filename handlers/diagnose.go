@@ -132,5 +132,8 @@ func DiagnosisReply(k Knowledge, res knowledge.Result) Reply {
 	if len(others) > 0 {
 		blocks = append(blocks, Block{Kind: Text, Text: "Also possible: " + strings.Join(others, " · ")})
 	}
+	if res.Service != "" {
+		row = append(row, Button{Label: "📋 Logs " + res.Service, Action: "logs", Arg: res.Service})
+	}
 	return Reply{Blocks: blocks, Buttons: [][]Button{row}}
 }

@@ -99,6 +99,10 @@ type Deps struct {
 	Log       zerolog.Logger
 	// MaxInput bounds a pasted text or a document, in bytes.
 	MaxInput int64
+	// Stack is the live stack; nil when vigie looks at no Docker host.
+	Stack Stack
+	// Checks are the settings of /check and /scan.
+	Checks CheckSettings
 }
 
 // Mux routes requests to the command table's handlers.

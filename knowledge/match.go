@@ -152,6 +152,10 @@ func (ix *Index) buildQuery(lines []Line) *query {
 		})
 	}
 	for i, l := range lines {
+		if l.Context != "" {
+			// The other fields of a JSON line count as the line does.
+			add(l.Context, errLine[i] || !anyErr, 1)
+		}
 		if !errLine[i] && anyErr {
 			// A line around the error (the command run, a "Connecting to…")
 			// still says something, at a lower weight.

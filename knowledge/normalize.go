@@ -14,6 +14,9 @@ type Line struct {
 	Text    string // the message: no timestamp, level, prefix or wrapper
 	Level   string // "error", "warn", "info", "debug", "" when unknown
 	Service string // from a compose prefix ("javisi_nocodb  | "), "" if none
+	// Context holds the other fields of a JSON line ("Status":"unhealthy"):
+	// they say where, the message says what.
+	Context string
 }
 
 var (
@@ -72,8 +75,9 @@ func normalizeLine(no int, raw string) Line {
 		}
 	}
 	if strings.HasPrefix(s, "{") {
-		if msg, lvl, ok := fromJSON(s); ok {
+		if msg, ctx, lvl, ok := fromJSON(s); ok {
 			s = msg
+			l.Context = ctx
 			if l.Level == "" {
 				l.Level = lvl
 			}
@@ -110,16 +114,16 @@ func canonicalLevel(s string) string {
 
 // fromJSON takes the message fields of a JSON log line; other short string
 // values follow them, since "Status":"unhealthy" says something too.
-func fromJSON(s string) (msg, level string, ok bool) {
+func fromJSON(s string) (msg, context, level string, ok bool) {
 	var v any
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil {
-		return "", "", false
+		return "", "", "", false
 	}
 	obj, isObj := v.(map[string]any)
 	if !isObj {
-		return "", "", false
+		return "", "", "", false
 	}
 	var main, rest []string
 	collectJSON(obj, &main, &rest, 0)
@@ -129,11 +133,11 @@ func fromJSON(s string) (msg, level string, ok bool) {
 			break
 		}
 	}
-	parts := append(main, rest...)
-	if len(parts) == 0 {
-		return "", level, true
+	if len(main) == 0 {
+		// No message field: the values are all there is.
+		return strings.Join(rest, " ; "), "", level, true
 	}
-	return strings.Join(parts, " ; "), level, true
+	return strings.Join(main, " ; "), strings.Join(rest, " ; "), level, true
 }
 
 func collectJSON(v any, main, rest *[]string, depth int) {

@@ -14,7 +14,7 @@ func TestNormalizeLine(t *testing.T) {
 		{"\x1b[31mERROR\x1b[0m: red alert", "red alert", "error", ""},
 		{"2025-06-19T15:45:46.963293Z ERROR qdrant::startup: Panic occurred", "qdrant::startup: Panic occurred", "error", ""},
 		{"Feb 22 10:14:03 workstation-pi node[2841]: Error: Cannot find module 'x'", "Cannot find module 'x'", "error", ""},
-		{`{"level":"error","ts":1700000000.1,"msg":"dial tcp: connection refused","logger":"http"}`, "dial tcp: connection refused ; http", "error", ""},
+		{`{"level":"error","ts":1700000000.1,"msg":"dial tcp: connection refused","logger":"http"}`, "dial tcp: connection refused", "error", ""},
 		{`level=warn ts=2026-03-02T10:11:12Z caller=x.go:12 msg="empty ring" component=ingester`, "empty ring", "warn", ""},
 		{`[diagnostic] lane task error: lane=subagent error="Error: spawn docker EACCES"`, "[diagnostic] lane task error: ; Error: spawn docker EACCES", "", ""},
 		{"ERROR:  relation \"model_scores\" does not exist", "relation \"model_scores\" does not exist", "error", ""},

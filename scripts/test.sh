@@ -11,6 +11,9 @@ FUZZTIME="${FUZZTIME:-10s}"
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "services (dockerd)"
+./scripts/services.sh
+
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
