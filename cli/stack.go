@@ -67,7 +67,21 @@ func cmdStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int
 		}
 		return e.printJSON(statusJSON(states))
 	}
-	return e.runHandler(ctx, mux, handlers.Request{Command: "status", Args: strings.Join(args, " ")})
+	if len(args) == 1 {
+		return e.runHandler(ctx, mux, handlers.Request{Command: "status", Args: args[0]})
+	}
+	s, err := e.stack()
+	if err != nil {
+		return e.fail("%v", err)
+	}
+	states := s.Snapshot(ctx)
+	fmt.Fprint(e.io.Out, RenderText(handlers.StatusReply(states, time.Now()), e.io.Color))
+	for _, st := range states {
+		if st.Err != nil {
+			return ExitFailure // a host could not be asked
+		}
+	}
+	return ExitOK
 }
 
 type containerJSON struct {
@@ -208,7 +222,7 @@ func (e *env) runChecks(ctx context.Context, fs *flag.FlagSet, args []string, wh
 		}
 		fmt.Fprint(e.io.Out, RenderText(handlers.CheckReply(title, svc, rep), e.io.Color))
 	}
-	if len(rep.Findings) > 0 {
+	if len(rep.Findings) > 0 || len(rep.Failed) > 0 {
 		return ExitFailure
 	}
 	return ExitOK

@@ -59,7 +59,10 @@ func CheckReply(what, svc string, rep stack.Report) Reply {
 	blocks := []Block{{Kind: Heading, Text: fmt.Sprintf("%s — %s", what, scope)}}
 	var row []Button
 	seen := map[string]bool{}
-	if len(rep.Findings) == 0 {
+	switch {
+	case len(rep.Findings) == 0 && len(rep.Failed) > 0 && rep.Checked == 0:
+		blocks = append(blocks, Block{Kind: Text, Text: "⚠️ nothing could be checked"})
+	case len(rep.Findings) == 0:
 		blocks = append(blocks, Block{Kind: Text, Text: fmt.Sprintf("✅ no finding on %d container%s", rep.Checked, plural(rep.Checked))})
 	}
 	for _, f := range rep.Findings {
