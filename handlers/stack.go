@@ -40,7 +40,9 @@ func (d Diagnoser) Diagnose(text string) ([]stack.Match, bool) {
 
 // memoryMinimums turns the corpus's memory floors into the checks' map.
 func memoryMinimums(k Knowledge) map[string]stack.MemoryMinimum {
-	mm, ok := k.(interface{ MemoryMinimums() []knowledge.MemoryMinimum })
+	mm, ok := k.(interface {
+		MemoryMinimums() []knowledge.MemoryMinimum
+	})
 	if !ok {
 		return nil
 	}

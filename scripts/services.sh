@@ -15,7 +15,9 @@ die() { echo "services: $*" >&2; exit 1; }
 # --- Docker engine, compose v1, static busybox -----------------------------
 
 missing=()
-command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
+	missing+=(docker.io)
+fi
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 [ -x /bin/busybox ] || missing+=(busybox-static)
 if [ ${#missing[@]} -gt 0 ]; then

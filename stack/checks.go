@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 )
 
 // Check is one read-only check derived from the corpus.
@@ -311,12 +310,4 @@ func recentLogText(ctx context.Context, t *Target, c Container, n int) (string, 
 		b.WriteByte('\n')
 	}
 	return b.String(), lines, nil
-}
-
-// since reports how long ago t was, "" when unknown.
-func since(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return time.Since(t).Round(time.Second).String()
 }

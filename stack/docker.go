@@ -33,7 +33,8 @@ type engine struct {
 // dialEngine makes a client for one host; nothing is sent until a call.
 // API versions are negotiated on first use (the engines here speak 1.41).
 func dialEngine(name, endpoint string, tls *TLSFiles) (*engine, error) {
-	opts := []client.Opt{client.WithAPIVersionNegotiation()}
+	// The client negotiates the API version on its first call.
+	var opts []client.Opt
 	if strings.HasPrefix(endpoint, "ssh://") {
 		dial, err := sshDialer(endpoint)
 		if err != nil {
