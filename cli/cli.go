@@ -46,6 +46,7 @@ type subcommand struct {
 
 func subcommands() []subcommand {
 	return []subcommand{
+		{name: "run", help: "run the Telegram bot (token and allowed chats required)", run: cmdRun},
 		{name: "console", help: "chat with vigie in the terminal (no token needed)", run: cmdConsole},
 		{name: "diagnose", args: "[--json] [TEXT | -]", help: "match an error, log lines or a log file (stdin with -) against the pitfalls", run: cmdDiagnose, flags: jsonFlag},
 		{name: "pitfall", args: "[--json] ID", help: "print one pitfall section", run: cmdPitfall, flags: jsonFlag},
@@ -292,3 +293,5 @@ func isTerminal(f *os.File) bool {
 func StdIO() IO {
 	return IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Interactive: isTerminal(os.Stdin), Color: isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == ""}
 }
+
+var getenv = os.Getenv

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"vigie/handlers"
 )
 
 // run calls Main like the binary would, with no config file around.
@@ -243,7 +245,7 @@ func TestParseRequest(t *testing.T) {
 		"plain text":                         {"", ""},
 		"/help":                              {"help", ""},
 	} {
-		r := ParseRequest(in)
+		r := handlers.ParseRequest(in)
 		if r.Command != want[0] || r.Args != want[1] {
 			t.Errorf("ParseRequest(%q) = %q %q", in, r.Command, r.Args)
 		}

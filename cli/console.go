@@ -26,25 +26,6 @@ func (c *consoleReplier) Send(_ context.Context, r handlers.Reply) error {
 	return err
 }
 
-// ParseRequest turns one message typed in the console (or sent to the bot)
-// into a Request: "/cmd@bot args" is a command, anything else is text.
-func ParseRequest(msg string) handlers.Request {
-	t := strings.TrimSpace(msg)
-	if !strings.HasPrefix(t, "/") || strings.HasPrefix(t, "//") || len(t) == 1 {
-		return handlers.Request{Text: msg}
-	}
-	name, args, _ := strings.Cut(t[1:], " ")
-	if i := strings.IndexAny(name, "\n\t"); i >= 0 {
-		name, args = name[:i], name[i+1:]+" "+args
-	}
-	name, _, _ = strings.Cut(name, "@")
-	// A path such as /var/log/x pasted alone is text, not a command.
-	if strings.ContainsAny(name, "/.:") {
-		return handlers.Request{Text: msg}
-	}
-	return handlers.Request{Command: strings.ToLower(name), Args: strings.TrimSpace(args)}
-}
-
 // runConsole is a chat in the terminal driven by the same handlers as the
 // bot. A paste of several lines is one message: lines are gathered until a
 // blank line, end of input, or a pause in the typing.
@@ -91,7 +72,7 @@ func runConsole(ctx context.Context, mux *handlers.Mux, in io.Reader, out io.Wri
 		if !strings.HasPrefix(t, "/") {
 			msg = gatherPaste(ctx, first, lines)
 		}
-		if err := mux.Handle(ctx, ParseRequest(msg), rep); err != nil {
+		if err := mux.Handle(ctx, handlers.ParseRequest(msg), rep); err != nil {
 			return err
 		}
 	}

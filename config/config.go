@@ -30,6 +30,13 @@ const (
 	DefaultLogLines = 200
 	// DefaultRestartThreshold is how many restarts make a restart loop.
 	DefaultRestartThreshold = 3
+	// DefaultRateLimit is how many messages a user may send per minute
+	// before the bot asks them to slow down.
+	DefaultRateLimit = 20
+	// DefaultButtonTTL is how long an inline button stays valid.
+	DefaultButtonTTL = 24 * time.Hour
+	// DefaultRequestTimeout bounds the work done on one message.
+	DefaultRequestTimeout = 2 * time.Minute
 
 	// EnvConfig names the config file when --config is not given.
 	EnvConfig = "VIGIE_CONFIG"
@@ -39,6 +46,9 @@ const (
 	// EnvTelegramAPIURL overrides telegram.api_url, e.g. to point the bot at
 	// a local Bot API server or a test fake.
 	EnvTelegramAPIURL = "TELEGRAM_API_URL"
+	// EnvTelegramWebhookSecret overrides telegram.webhook.secret_token, so
+	// that it can live in the environment like the bot token.
+	EnvTelegramWebhookSecret = "TELEGRAM_WEBHOOK_SECRET"
 	// EnvDockerHost is the Docker CLI's variable naming the daemon; it is
 	// the endpoint of the default host when hosts is empty.
 	EnvDockerHost = "DOCKER_HOST"
@@ -80,6 +90,23 @@ const (
 	maxLogLines         = 5000
 	minRestartThreshold = 1
 	maxRestartThreshold = 100
+)
+
+// Bounds of the telegram section. Under one message a minute nobody can hold
+// a conversation; over 600 (ten a second) the limit no longer protects
+// anything. A button that lives under a minute expires while it is read;
+// over 30 days (720h) the state it points to is long gone. A request given
+// under 5s fails on any diagnosis that reads logs; over 30m a stuck one holds
+// a user's turn for too long.
+const (
+	minRateLimit      = 1
+	maxRateLimit      = 600
+	minButtonTTL      = time.Minute
+	maxButtonTTL      = 720 * time.Hour
+	minRequestTimeout = 5 * time.Second
+	maxRequestTimeout = 30 * time.Minute
+	// maxWebhookSecret is Telegram's limit on secret_token in setWebhook.
+	maxWebhookSecret = 256
 )
 
 // Config is the whole of vigie's configuration, as read from YAML.
@@ -139,7 +166,38 @@ type Telegram struct {
 	Operators []int64 `yaml:"operators" json:"operators"`
 	// Viewers are user ids allowed read-only commands only.
 	Viewers []int64 `yaml:"viewers" json:"viewers"`
+	// Webhook configures receiving updates by webhook; its zero value
+	// means long polling.
+	Webhook Webhook `yaml:"webhook" json:"webhook"`
+	// RateLimit is how many messages a user may send per minute before the
+	// bot asks them to slow down (1 to 600).
+	RateLimit int `yaml:"rate_limit" json:"rate_limit"`
+	// ButtonTTL is how long an inline button stays valid (1m to 720h).
+	ButtonTTL Duration `yaml:"button_ttl" json:"button_ttl"`
+	// RequestTimeout bounds the work done on one message (5s to 30m).
+	RequestTimeout Duration `yaml:"request_timeout" json:"request_timeout"`
 }
+
+// Webhook configures the server that receives Telegram's updates when the
+// bot does not poll for them. It is off (long polling) while Listen is
+// empty; when Listen is set, URL and SecretToken are required too.
+type Webhook struct {
+	// Listen is the address the webhook server listens on, host:port with
+	// a numeric port, e.g. ":8443" or "127.0.0.1:8080".
+	Listen string `yaml:"listen" json:"listen"`
+	// URL is the public https URL Telegram posts updates to, e.g.
+	// https://vigie.example.com/telegram; a reverse proxy usually forwards
+	// it to Listen.
+	URL string `yaml:"url" json:"url"`
+	// SecretToken is the secret_token given to setWebhook; a request whose
+	// X-Telegram-Bot-Api-Secret-Token header differs is rejected. Telegram
+	// allows 1 to 256 characters of A-Z, a-z, 0-9, '_' and '-'.
+	SecretToken Secret `yaml:"secret_token" json:"secret_token"`
+}
+
+// Enabled reports whether updates come by webhook (Listen is set) rather
+// than by long polling.
+func (w Webhook) Enabled() bool { return w.Listen != "" }
 
 // Host is one Docker daemon vigie talks to.
 type Host struct {
@@ -221,7 +279,10 @@ func Default() Config {
 			MaxInputMB: DefaultMaxInputMB,
 		},
 		Telegram: Telegram{
-			APIURL: DefaultTelegramAPIURL,
+			APIURL:         DefaultTelegramAPIURL,
+			RateLimit:      DefaultRateLimit,
+			ButtonTTL:      Duration(DefaultButtonTTL),
+			RequestTimeout: Duration(DefaultRequestTimeout),
 		},
 		Checks: Checks{
 			Timeout:          Duration(DefaultCheckTimeout),

@@ -17,7 +17,7 @@ import (
 // tests cannot change their outcome.
 func clearEnv(t *testing.T) {
 	t.Helper()
-	for _, k := range []string{EnvConfig, EnvTelegramToken, EnvTelegramAPIURL} {
+	for _, k := range []string{EnvConfig, EnvTelegramToken, EnvTelegramAPIURL, EnvTelegramWebhookSecret} {
 		unsetEnv(t, k)
 	}
 }
@@ -117,8 +117,23 @@ func TestTestdata(t *testing.T) {
 		{file: "checks-timeout-too-long.yaml", want: []string{`checks.timeout: must be between 1s and 5m (got 10m)`}},
 		{file: "checks-log-lines.yaml", want: []string{`checks.log_lines: must be between 10 and 5000 (got 3)`}},
 		{file: "checks-restart-threshold.yaml", want: []string{`checks.restart_threshold: must be between 1 and 100 (got 0)`}},
+		{file: "webhook-bad-listen.yaml", want: []string{`telegram.webhook.listen: must be host:port, e.g. :8443 (got "8443")`}},
+		{file: "webhook-no-url.yaml", want: []string{`telegram.webhook.url: required with webhook.listen`}},
+		{file: "webhook-http-url.yaml", want: []string{`telegram.webhook.url: must be an https URL`}},
+		{file: "webhook-secret-chars.yaml", want: []string{`telegram.webhook.secret_token: may contain only A-Z, a-z, 0-9, '_' and '-' (Telegram's rule)`}},
+		{file: "webhook-secret-too-long.yaml", want: []string{`telegram.webhook.secret_token: longer than 256 characters (Telegram's limit)`}},
+		{file: "webhook-secret-placeholder.yaml", want: []string{`telegram.webhook.secret_token: holds the "<secret>" placeholder of a redacted dump, not a token`}},
+		{file: "webhook-url-without-listen.yaml", want: []string{`telegram.webhook.listen: required with webhook.url`}},
+		{file: "webhook-secret-without-listen.yaml", want: []string{`telegram.webhook.listen: required with webhook.secret_token (from the file or TELEGRAM_WEBHOOK_SECRET)`}},
+		{file: "telegram-rate-limit-zero.yaml", want: []string{`telegram.rate_limit: must be between 1 and 600 (got 0)`}},
+		{file: "telegram-rate-limit-too-high.yaml", want: []string{`telegram.rate_limit: must be between 1 and 600 (got 601)`}},
+		{file: "telegram-button-ttl-too-short.yaml", want: []string{`telegram.button_ttl: must be between 1m and 720h (got 30s)`}},
+		{file: "telegram-button-ttl-too-long.yaml", want: []string{`telegram.button_ttl: must be between 1m and 720h (got 721h)`}},
+		{file: "telegram-request-timeout-too-short.yaml", want: []string{`telegram.request_timeout: must be between 5s and 30m (got 4s)`}},
+		{file: "telegram-request-timeout-too-long.yaml", want: []string{`telegram.request_timeout: must be between 5s and 30m (got 31m)`}},
 		{file: "bot-missing-token.yaml", bot: true, want: []string{`telegram.token: required (set TELEGRAM_BOT_TOKEN)`}},
 		{file: "bot-no-chats.yaml", bot: true, want: []string{`telegram.allowed_chats: at least one chat id is required`}},
+		{file: "webhook-no-secret.yaml", bot: true, want: []string{`telegram.webhook.secret_token: required with webhook.listen (set TELEGRAM_WEBHOOK_SECRET)`}},
 		{file: "many-problems.yaml", want: []string{
 			`log.level: must be one of debug, info, warn, error (got "verbose")`,
 			`log.format: must be one of console, json (got "xml")`,
@@ -127,6 +142,9 @@ func TestTestdata(t *testing.T) {
 			`knowledge.max_input_mb: must be between 1 and 200 (got 0)`,
 			`telegram.api_url: not an http(s) URL (got "ftp://example.com")`,
 			`telegram.operators: user 42 listed twice`,
+			`telegram.webhook.listen: required with webhook.url`,
+			`telegram.webhook.url: must be an https URL`,
+			`telegram.request_timeout: must be between 5s and 30m (got 1h)`,
 			`hosts[0].name: must match [a-z0-9][a-z0-9_-]* (got "Prod")`,
 			`hosts[0].endpoint: scheme must be unix, tcp or ssh (got "http")`,
 			`hosts[1].tls: only with tcp:// endpoints`,
@@ -168,7 +186,7 @@ func TestTestdata(t *testing.T) {
 				t.Fatalf("problems\n got: %q\nwant: %q", got, tt.want)
 			}
 			if strings.Contains(strings.Join(got, "\n"), "hunter2") {
-				t.Fatalf("a problem leaks the endpoint's password: %q", got)
+				t.Fatalf("a problem leaks a password or secret token: %q", got)
 			}
 		})
 	}
@@ -249,6 +267,14 @@ func TestLoadFull(t *testing.T) {
 			AllowedChats: []int64{111, -1001234567890},
 			Operators:    []int64{111},
 			Viewers:      []int64{222, 333},
+			Webhook: Webhook{
+				Listen:      "127.0.0.1:8080",
+				URL:         "https://vigie.example.com/telegram",
+				SecretToken: "full-yaml_webhook-SECRET-0123456789",
+			},
+			RateLimit:      5,
+			ButtonTTL:      Duration(90 * time.Minute),
+			RequestTimeout: Duration(45 * time.Second),
 		},
 		Hosts: []Host{
 			{Name: "prod", Endpoint: "unix:///var/run/docker.sock"},
@@ -262,6 +288,9 @@ func TestLoadFull(t *testing.T) {
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("got  %#v\nwant %#v\n(token %q)", cfg, want, cfg.Telegram.Token.Reveal())
+	}
+	if !cfg.Telegram.Webhook.Enabled() {
+		t.Errorf("Webhook.Enabled() = false with listen %q", cfg.Telegram.Webhook.Listen)
 	}
 	if cfg.Knowledge.MaxInputBytes() != 50<<20 {
 		t.Errorf("MaxInputBytes = %d", cfg.Knowledge.MaxInputBytes())
@@ -383,18 +412,74 @@ func TestEnvOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Telegram.Token.Reveal() != "from-the-file" || cfg.Telegram.APIURL != "https://file.example" {
-		t.Fatalf("without env: token %q, api_url %q; want the file's", cfg.Telegram.Token.Reveal(), cfg.Telegram.APIURL)
+	if cfg.Telegram.Token.Reveal() != "from-the-file" || cfg.Telegram.APIURL != "https://file.example" ||
+		cfg.Telegram.Webhook.SecretToken.Reveal() != "from-the-file-secret" {
+		t.Fatalf("without env: token %q, api_url %q, webhook.secret_token %q; want the file's",
+			cfg.Telegram.Token.Reveal(), cfg.Telegram.APIURL, cfg.Telegram.Webhook.SecretToken.Reveal())
 	}
 
-	t.Setenv(EnvTelegramToken, "from-the-env")
-	t.Setenv(EnvTelegramAPIURL, "http://127.0.0.1:9999")
+	// An empty variable counts as unset.
+	t.Setenv(EnvTelegramWebhookSecret, "")
 	cfg, err = Load("testdata/env-override.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Telegram.Token.Reveal() != "from-the-env" || cfg.Telegram.APIURL != "http://127.0.0.1:9999" {
-		t.Fatalf("with env: token %q, api_url %q; want the environment's", cfg.Telegram.Token.Reveal(), cfg.Telegram.APIURL)
+	if got := cfg.Telegram.Webhook.SecretToken.Reveal(); got != "from-the-file-secret" {
+		t.Fatalf("with %s empty: webhook.secret_token %q, want the file's", EnvTelegramWebhookSecret, got)
+	}
+
+	t.Setenv(EnvTelegramToken, "from-the-env")
+	t.Setenv(EnvTelegramAPIURL, "http://127.0.0.1:9999")
+	t.Setenv(EnvTelegramWebhookSecret, "from-the-env-secret")
+	cfg, err = Load("testdata/env-override.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Telegram.Token.Reveal() != "from-the-env" || cfg.Telegram.APIURL != "http://127.0.0.1:9999" ||
+		cfg.Telegram.Webhook.SecretToken.Reveal() != "from-the-env-secret" {
+		t.Fatalf("with env: token %q, api_url %q, webhook.secret_token %q; want the environment's",
+			cfg.Telegram.Token.Reveal(), cfg.Telegram.APIURL, cfg.Telegram.Webhook.SecretToken.Reveal())
+	}
+}
+
+// TestWebhookSecretOnlyForBot checks that the webhook's secret token, like
+// the bot token, is required by ValidateBot only, and that
+// TELEGRAM_WEBHOOK_SECRET supplies it, also when no file is read.
+func TestWebhookSecretOnlyForBot(t *testing.T) {
+	clearEnv(t)
+	cfg, err := Load("testdata/webhook-no-secret.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+
+	t.Setenv(EnvTelegramWebhookSecret, "from-the-env-secret")
+	cfg, err = Load("testdata/webhook-no-secret.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.ValidateBot(); err != nil {
+		t.Fatalf("ValidateBot with %s set: %v", EnvTelegramWebhookSecret, err)
+	}
+
+	t.Chdir(t.TempDir()) // no ./config.yaml: the defaults
+	cfg, path, err := Resolve("")
+	if err != nil || path != "" {
+		t.Fatalf("Resolve = (%q, %v), want the defaults", path, err)
+	}
+	if got := cfg.Telegram.Webhook.SecretToken.Reveal(); got != "from-the-env-secret" {
+		t.Fatalf("defaults: webhook.secret_token %q, want it from %s", got, EnvTelegramWebhookSecret)
+	}
+	// A secret without a webhook is a mistake worth reporting, not a
+	// reason to listen.
+	if cfg.Telegram.Webhook.Enabled() {
+		t.Errorf("Webhook.Enabled() with only a secret token")
+	}
+	want := []string{`telegram.webhook.listen: required with webhook.secret_token (from the file or TELEGRAM_WEBHOOK_SECRET)`}
+	if got := problemStrings(t, cfg.Validate()); !reflect.DeepEqual(got, want) {
+		t.Fatalf("problems\n got: %q\nwant: %q", got, want)
 	}
 }
 

@@ -13,20 +13,44 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-const testSecret = "123456:AAH-the-real-bot-token_value"
+const (
+	testSecret        = "123456:AAH-the-real-bot-token_value"
+	testWebhookSecret = "WHS-the-real-webhook_secret-0123456789"
+)
 
+// secretConfig is a valid bot configuration holding both secrets.
 func secretConfig() Config {
 	cfg := Default()
 	cfg.Telegram.Token = testSecret
 	cfg.Telegram.AllowedChats = []int64{111}
+	cfg.Telegram.Webhook = Webhook{
+		Listen:      ":8443",
+		URL:         "https://vigie.example.com/telegram",
+		SecretToken: testWebhookSecret,
+	}
 	return cfg
+}
+
+// forbiddenForms are the secrets and the forms a formatting path could
+// turn them into: whole, a recognisable part, hex of either case.
+func forbiddenForms() []string {
+	var out []string
+	for _, s := range []string{testSecret, testWebhookSecret} {
+		out = append(out, s, s[7:19],
+			hex.EncodeToString([]byte(s))[:16], strings.ToUpper(hex.EncodeToString([]byte(s)))[:16])
+	}
+	return out
 }
 
 // TestSecretsNeverPrinted is the guard of the rule "secrets never leave":
 // every way a config is likely to end up in a message or a log.
 func TestSecretsNeverPrinted(t *testing.T) {
 	cfg := secretConfig()
+	if err := cfg.ValidateBot(); err != nil {
+		t.Fatalf("secretConfig is not valid: %v", err)
+	}
 	tok := cfg.Telegram.Token
+	whs := cfg.Telegram.Webhook.SecretToken
 
 	outputs := map[string]string{}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10v", "%-20s"} {
@@ -34,10 +58,13 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		outputs["&cfg "+verb] = fmt.Sprintf(verb, &cfg)
 		outputs["token "+verb] = fmt.Sprintf(verb, tok)
 		outputs["telegram "+verb] = fmt.Sprintf(verb, cfg.Telegram)
+		outputs["webhook "+verb] = fmt.Sprintf(verb, cfg.Telegram.Webhook)
+		outputs["&webhook "+verb] = fmt.Sprintf(verb, &cfg.Telegram.Webhook)
+		outputs["webhook secret "+verb] = fmt.Sprintf(verb, whs)
 	}
 	outputs["Sprint"] = fmt.Sprint(cfg)
-	outputs["Sprintln"] = fmt.Sprintln(cfg, tok)
-	outputs["error wrap"] = fmt.Errorf("config %v: %w", cfg, fmt.Errorf("token %s", tok)).Error()
+	outputs["Sprintln"] = fmt.Sprintln(cfg, tok, whs)
+	outputs["error wrap"] = fmt.Errorf("config %v: %w", cfg, fmt.Errorf("token %s, secret %s", tok, whs)).Error()
 
 	js, err := json.Marshal(cfg)
 	if err != nil {
@@ -57,18 +84,20 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	log.Info().Any("token", tok).Msg("any token")
 	log.Info().Stringer("token", tok).Msg("stringer")
 	log.Info().Str("token", tok.String()).Msg("str")
+	log.Info().Any("webhook", cfg.Telegram.Webhook).Msg("any webhook")
+	log.Info().Any("secret", whs).Msg("any webhook secret")
+	log.Info().Stringer("secret", whs).Msg("stringer webhook secret")
 	outputs["zerolog"] = zl.String()
 
 	var sl bytes.Buffer
-	slog.New(slog.NewTextHandler(&sl, nil)).Info("text", "config", cfg, "token", tok)
-	slog.New(slog.NewJSONHandler(&sl, nil)).Info("json", "config", cfg, "token", tok)
+	slog.New(slog.NewTextHandler(&sl, nil)).Info("text", "config", cfg, "token", tok, "webhook", cfg.Telegram.Webhook, "secret", whs)
+	slog.New(slog.NewJSONHandler(&sl, nil)).Info("json", "config", cfg, "token", tok, "webhook", cfg.Telegram.Webhook, "secret", whs)
 	outputs["slog"] = sl.String()
 
-	forbidden := []string{testSecret, "AAH-the-real", hex.EncodeToString([]byte(testSecret))[:16], strings.ToUpper(hex.EncodeToString([]byte(testSecret)))[:16]}
 	for name, out := range outputs {
-		for _, f := range forbidden {
+		for _, f := range forbiddenForms() {
 			if strings.Contains(out, f) {
-				t.Errorf("%s leaks the secret: %s", name, out)
+				t.Errorf("%s leaks a secret: %s", name, out)
 			}
 		}
 	}
@@ -81,19 +110,31 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	}
 	// encoding/json escapes < and > (as \u003c, \u003e), so decode to look.
 	var decoded struct {
-		Telegram struct{ Token string }
+		Telegram struct {
+			Token   string
+			Webhook struct {
+				SecretToken string `json:"secret_token"`
+			}
+		}
 	}
 	if err := json.Unmarshal(js, &decoded); err != nil || decoded.Telegram.Token != redacted {
 		t.Errorf("json token = %q (%v): %s", decoded.Telegram.Token, err, js)
 	}
-	if !strings.Contains(outputs["yaml"], "token: <secret>\n") {
-		t.Errorf("yaml: %s", outputs["yaml"])
+	if got := decoded.Telegram.Webhook.SecretToken; got != redacted {
+		t.Errorf("json webhook.secret_token = %q: %s", got, js)
 	}
-	if got := fmt.Sprintf("%#v", tok); got != `"<secret>"` {
-		t.Errorf("%%#v = %s, want \"<secret>\"", got)
+	for _, want := range []string{"\n    token: <secret>\n", "\n        secret_token: <secret>\n"} {
+		if !strings.Contains(outputs["yaml"], want) {
+			t.Errorf("yaml lacks %q: %s", want, outputs["yaml"])
+		}
 	}
-	if tok.Reveal() != testSecret {
-		t.Errorf("Reveal() = %q", tok.Reveal())
+	for _, s := range []Secret{tok, whs} {
+		if got := fmt.Sprintf("%#v", s); got != `"<secret>"` {
+			t.Errorf("%%#v = %s, want \"<secret>\"", got)
+		}
+	}
+	if tok.Reveal() != testSecret || whs.Reveal() != testWebhookSecret {
+		t.Errorf("Reveal() = %q, %q", tok.Reveal(), whs.Reveal())
 	}
 }
 
@@ -132,6 +173,27 @@ func TestValidateNeverQuotesToken(t *testing.T) {
 	if err := cfg.Validate(); err == nil || strings.Contains(err.Error(), "AAH-the-real") {
 		t.Fatalf("validation error missing or leaks the token: %v", err)
 	}
+
+	// The webhook's secret token, whatever is wrong with it or around it;
+	// nor the URL, whose path may be a secret too.
+	for _, w := range []Webhook{
+		{Listen: ":8443", URL: "https://vigie.example.com/" + testWebhookSecret, SecretToken: testWebhookSecret + " \n"},
+		{Listen: ":8443", URL: "http://vigie.example.com/" + testWebhookSecret, SecretToken: Secret(testWebhookSecret + strings.Repeat("x", 300))},
+		{URL: "ftp://" + testWebhookSecret, SecretToken: testWebhookSecret},
+		{SecretToken: testWebhookSecret + ":"},
+	} {
+		cfg := secretConfig()
+		cfg.Telegram.Webhook = w
+		err := cfg.ValidateBot()
+		if err == nil {
+			t.Fatalf("%d-byte secret: no problem reported", len(w.SecretToken))
+		}
+		for _, f := range forbiddenForms() {
+			if strings.Contains(err.Error(), f) {
+				t.Fatalf("validation error leaks the webhook secret: %s", err)
+			}
+		}
+	}
 }
 
 // TestRedactedDumpDoesNotLoadAsToken checks the round trip: a config dumped
@@ -147,7 +209,10 @@ func TestRedactedDumpDoesNotLoadAsToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cfg.ValidateBot(); err == nil || !strings.Contains(err.Error(), "telegram.token: holds the") {
-		t.Fatalf("ValidateBot() = %v, want the placeholder rejected", err)
+	err = cfg.ValidateBot()
+	for _, key := range []string{"telegram.token", "telegram.webhook.secret_token"} {
+		if err == nil || !strings.Contains(err.Error(), key+": holds the") {
+			t.Errorf("ValidateBot() = %v, want the placeholder of %s rejected", err, key)
+		}
 	}
 }

@@ -48,7 +48,9 @@ func (c Config) Validate() error {
 }
 
 // ValidateBot is Validate plus what the Telegram bot (vigie run) needs and
-// the other subcommands do not: a token and at least one allowed chat.
+// the other subcommands do not: a token, at least one allowed chat and, when
+// the webhook is enabled, its secret token. Those usually come from the
+// environment, which a shell running another subcommand may not have.
 func (c Config) ValidateBot() error {
 	return c.validate(true)
 }
@@ -156,6 +158,61 @@ func (c Config) validateTelegram(ps *problems, bot bool) {
 			seen[id] = true
 			ps.add("telegram.viewers", "user %d is also in telegram.operators (operators can already read; remove one)", id)
 		}
+	}
+
+	validateWebhook(ps, t.Webhook, bot)
+	if n := t.RateLimit; n < minRateLimit || n > maxRateLimit {
+		ps.add("telegram.rate_limit", "must be between %d and %d (got %d)", minRateLimit, maxRateLimit, n)
+	}
+	if d := t.ButtonTTL; d < Duration(minButtonTTL) || d > Duration(maxButtonTTL) {
+		ps.add("telegram.button_ttl", "must be between %s and %s (got %s)", Duration(minButtonTTL), Duration(maxButtonTTL), d)
+	}
+	if d := t.RequestTimeout; d < Duration(minRequestTimeout) || d > Duration(maxRequestTimeout) {
+		ps.add("telegram.request_timeout", "must be between %s and %s (got %s)", Duration(minRequestTimeout), Duration(maxRequestTimeout), d)
+	}
+}
+
+// validateWebhook checks telegram.webhook: listen, url and secret_token go
+// together, and each must be what the server and setWebhook accept. The
+// secret token is required only by the bot (as the bot token is), and its
+// value never appears in a message; neither does the URL, whose path may
+// be a secret too.
+func validateWebhook(ps *problems, w Webhook, bot bool) {
+	const key = "telegram.webhook"
+	secret := w.SecretToken.Reveal()
+	switch {
+	case w.Enabled():
+		// An empty host (":8443") means every interface.
+		_, port, err := net.SplitHostPort(w.Listen)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 {
+			ps.add(key+".listen", "must be host:port, e.g. :8443 (got %q)", w.Listen)
+		}
+	case w.URL != "":
+		ps.add(key+".listen", "required with webhook.url")
+	case secret != "":
+		ps.add(key+".listen", "required with webhook.secret_token (from the file or %s)", EnvTelegramWebhookSecret)
+	}
+
+	switch {
+	case w.URL == "":
+		if w.Enabled() {
+			ps.add(key+".url", "required with webhook.listen")
+		}
+	case !validHTTPSURL(w.URL):
+		ps.add(key+".url", "must be an https URL")
+	}
+
+	switch {
+	case secret == "":
+		if w.Enabled() && bot {
+			ps.add(key+".secret_token", "required with webhook.listen (set %s)", EnvTelegramWebhookSecret)
+		}
+	case secret == redacted:
+		ps.add(key+".secret_token", "holds the %q placeholder of a redacted dump, not a token", redacted)
+	case len(secret) > maxWebhookSecret:
+		ps.add(key+".secret_token", "longer than %d characters (Telegram's limit)", maxWebhookSecret)
+	case !validWebhookSecret(secret):
+		ps.add(key+".secret_token", "may contain only A-Z, a-z, 0-9, '_' and '-' (Telegram's rule)")
 	}
 }
 
@@ -367,4 +424,23 @@ func validHostName(s string) bool {
 func validHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func validHTTPSURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Hostname() != ""
+}
+
+// validWebhookSecret reports whether s holds only the characters Telegram
+// allows in a webhook's secret_token: A-Z, a-z, 0-9, '_' and '-'.
+func validWebhookSecret(s string) bool {
+	for _, r := range s {
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9':
+		case r == '_' || r == '-':
+		default:
+			return false
+		}
+	}
+	return s != ""
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 )
 
 // Command is one entry of the command table, which drives routing, /help,
@@ -16,7 +17,10 @@ type Command struct {
 	// Operator marks commands that change something: viewers may not run
 	// them. None of the current commands does.
 	Operator bool
-	Run      func(ctx context.Context, m *Mux, req Request, out Replier) error
+	// Hidden commands are reached by buttons only: not in /help nor in the
+	// bot's command list.
+	Hidden bool
+	Run    func(ctx context.Context, m *Mux, req Request, out Replier) error
 }
 
 func commandTable() []Command {
@@ -30,6 +34,7 @@ func commandTable() []Command {
 		{Name: "logs", Args: "SERVICE [LINES]", Help: "the redacted tail of a service's log, known errors marked", Run: runLogs},
 		{Name: "check", Args: "[SERVICE]", Help: "read-only checks from the corpus (env_file drift, healthchecks, socket, PG18, caps, OOM, restart loops)", Run: runCheck},
 		{Name: "scan", Help: "match the last log lines of every running container against the pitfalls", Run: runScan},
+		{Name: "feedback", Args: "up|down ID", Help: "rate a diagnosis (the 👍/👎 buttons)", Hidden: true, Run: runFeedback},
 	}
 }
 
@@ -37,4 +42,23 @@ func newRef() string {
 	var b [3]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// ParseRequest turns one message typed in the console (or sent to the bot)
+// into a Request: "/cmd@bot args" is a command, anything else is text.
+func ParseRequest(msg string) Request {
+	t := strings.TrimSpace(msg)
+	if !strings.HasPrefix(t, "/") || strings.HasPrefix(t, "//") || len(t) == 1 {
+		return Request{Text: msg}
+	}
+	name, args, _ := strings.Cut(t[1:], " ")
+	if i := strings.IndexAny(name, "\n\t"); i >= 0 {
+		name, args = name[:i], name[i+1:]+" "+args
+	}
+	name, _, _ = strings.Cut(name, "@")
+	// A path such as /var/log/x pasted alone is text, not a command.
+	if strings.ContainsAny(name, "/.:") {
+		return Request{Text: msg}
+	}
+	return Request{Command: strings.ToLower(name), Args: strings.TrimSpace(args)}
 }

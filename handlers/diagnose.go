@@ -135,5 +135,9 @@ func DiagnosisReply(k Knowledge, res knowledge.Result) Reply {
 	if res.Service != "" {
 		row = append(row, Button{Label: "📋 Logs " + res.Service, Action: "logs", Arg: res.Service})
 	}
-	return Reply{Blocks: blocks, Buttons: [][]Button{row}}
+	feedback := []Button{
+		{Label: "👍", Action: "feedback", Arg: "up " + best.ID},
+		{Label: "👎", Action: "feedback", Arg: "down " + best.ID},
+	}
+	return Reply{Blocks: blocks, Buttons: [][]Button{row, feedback}}
 }

@@ -24,6 +24,8 @@ type Request struct {
 	Args    string // what follows the command
 	Text    string // plain text (or a document's caption)
 	Doc     *Document
+	// Operator is set when the user may confirm actions.
+	Operator bool
 }
 
 // Document is a file a user sent.
@@ -158,6 +160,9 @@ func (m *Mux) dispatch(ctx context.Context, req Request, out Replier) error {
 	c, ok := m.byName[strings.ToLower(req.Command)]
 	if !ok {
 		return Userf("unknown command /%s — /help lists what I can do", req.Command)
+	}
+	if c.Operator && !req.Operator {
+		return Userf("/%s is for operators: ask the owner to add your user id to telegram.operators", c.Name)
 	}
 	return c.Run(ctx, m, req, out)
 }

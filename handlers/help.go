@@ -20,6 +20,9 @@ func runHelp(ctx context.Context, m *Mux, req Request, out Replier) error {
 func helpText(m *Mux) string {
 	var b strings.Builder
 	for _, c := range m.commands {
+		if c.Hidden {
+			continue
+		}
 		b.WriteString("/" + c.Name)
 		if c.Args != "" {
 			b.WriteString(" " + c.Args)

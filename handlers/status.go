@@ -87,7 +87,7 @@ func StatusReply(states []stack.HostState, now time.Time) Reply {
 		}
 		counts = append(counts, icon+" "+st.Host+" — "+strings.Join(parts, " · "))
 	}
-	blocks := []Block{{Kind: Heading, Text: fmt.Sprintf("Stack status — %d containers on %d host%s", total, len(states), plural(len(states)))}}
+	blocks := []Block{{Kind: Heading, Text: fmt.Sprintf("Stack status — %d container%s on %d host%s", total, plural(total), len(states), plural(len(states)))}}
 	if len(problems) > 0 {
 		blocks = append(blocks, Block{Kind: Text, Text: strings.Join(problems, "\n")})
 	}

@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"vigie/bot"
+)
+
+// cmdRun runs the Telegram bot until SIGINT or SIGTERM, then lets the
+// replies in flight finish.
+func cmdRun(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
+	if len(args) > 0 {
+		return e.usageErr(fs, "run takes no argument")
+	}
+	if err := e.cfg.ValidateBot(); err != nil {
+		fmt.Fprintf(e.io.Err, "vigie: cannot start the bot%s:\n%v\n", inFile(e.cfgPath), err)
+		return ExitFailure
+	}
+	mux, err := e.handlers()
+	if err != nil {
+		return e.fail("%v", err)
+	}
+	t := e.cfg.Telegram
+	o := bot.Options{
+		Token:          t.Token.Reveal(),
+		APIURL:         t.APIURL,
+		AllowedChats:   t.AllowedChats,
+		Operators:      t.Operators,
+		Viewers:        t.Viewers,
+		WebhookListen:  t.Webhook.Listen,
+		WebhookURL:     t.Webhook.URL,
+		WebhookSecret:  t.Webhook.SecretToken.Reveal(),
+		RateLimit:      t.RateLimit,
+		ButtonTTL:      t.ButtonTTL.Std(),
+		RequestTimeout: t.RequestTimeout.Std(),
+	}
+	if v, ok := pollTimeoutForTests(); ok {
+		o.PollTimeout = v
+	}
+	b, err := bot.New(ctx, o, mux, e.log.With().Str("component", "bot").Logger())
+	if err != nil {
+		return e.fail("%v", err)
+	}
+	if err := b.Run(ctx); err != nil {
+		return e.fail("%v", err)
+	}
+	return ExitOK
+}
+
+// pollTimeoutForTests lets end-to-end tests shorten the long poll
+// (VIGIE_POLL_TIMEOUT, a Go duration); operators never need it.
+func pollTimeoutForTests() (time.Duration, bool) {
+	v := getenv("VIGIE_POLL_TIMEOUT")
+	if v == "" {
+		return 0, false
+	}
+	d, err := time.ParseDuration(v)
+	return d, err == nil && d > 0
+}
