@@ -57,16 +57,17 @@ func (t *retrying) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp, err := t.base.RoundTrip(r)
 		var delay time.Duration
+		backoff := false
 		switch {
 		case err != nil:
 			if req.Context().Err() != nil {
 				return nil, err
 			}
-			delay = wait
+			delay, backoff = wait, true
 		case resp.StatusCode == http.StatusTooManyRequests:
 			delay = retryAfter(resp)
 		case resp.StatusCode >= 500:
-			delay = wait
+			delay, backoff = wait, true
 		default:
 			return resp, nil
 		}
@@ -88,7 +89,9 @@ func (t *retrying) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err := t.sleep(req.Context(), delay); err != nil {
 			return nil, err
 		}
-		wait *= 2
+		if backoff {
+			wait *= 2
+		}
 	}
 }
 
