@@ -102,6 +102,11 @@ func New(ctx context.Context, o Options, mux *handlers.Mux, log zerolog.Logger) 
 		tg.WithServerURL(strings.TrimRight(o.APIURL, "/")),
 		tg.WithHTTPClient(o.PollTimeout, b.http),
 		tg.WithDefaultHandler(b.onUpdate),
+		// One worker calling the handler in line: updates reach the chat
+		// queues in the order Telegram numbered them (the handler only
+		// enqueues, it never blocks).
+		tg.WithWorkers(1),
+		tg.WithNotAsyncHandlers(),
 		tg.WithErrorsHandler(func(err error) { log.Warn().Err(redactTokenErr(err, o.Token)).Msg("Bot API") }),
 		tg.WithCheckInitTimeout(20 * time.Second),
 		tg.WithAllowedUpdates(tg.AllowedUpdates{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery}),

@@ -34,7 +34,7 @@ func (r *chatReplier) keyboard(rows [][]handlers.Button) *models.InlineKeyboardM
 	for _, row := range rows {
 		var out []models.InlineKeyboardButton
 		for _, bt := range row {
-			id := r.b.callbacks.add(button{chatID: r.chatID, action: bt.Action, arg: bt.Arg})
+			id := r.b.callbacks.add(button{chatID: r.chatID, userID: r.userID, action: bt.Action, arg: bt.Arg})
 			out = append(out, models.InlineKeyboardButton{Text: bt.Label, CallbackData: id})
 		}
 		if len(out) > 0 {
