@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,7 +67,7 @@ telegram:
 		t.Fatal(err)
 	}
 	t.Setenv("TELEGRAM_BOT_TOKEN", fake.Token)
-	t.Setenv("VIGIE_POLL_TIMEOUT", "1s")
+	t.Setenv("VIGIE_POLL_TIMEOUT", "2s")
 	t.Setenv("VIGIE_CONFIG", "")
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &safeBuf{}
@@ -88,9 +90,14 @@ telegram:
 		return code
 	}
 	t.Cleanup(func() { r.stop() })
-	fake.WaitCalls(t, "getUpdates", 1, 10*time.Second)
+	if !strings.Contains(extra, "webhook:") {
+		fake.WaitCalls(t, "getUpdates", 1, 10*time.Second)
+	}
 	return r
 }
+
+// startBotNoPoll starts the bot in webhook mode (no getUpdates to wait for).
+func startBotNoPoll(t *testing.T, extra string) *running { return startBot(t, extra) }
 
 // reply waits for the n-th message (1-based) the bot sent in a chat.
 func (r *running) reply(t *testing.T, chatID int64, n int) tgfake.Message {
@@ -385,5 +392,63 @@ func TestBotRefusesBadToken(t *testing.T) {
 	_, errs, code := run(t, "", "run", "--config", path)
 	if code != ExitFailure || !strings.Contains(errs, "refused by Telegram") || strings.Contains(errs, "WRONG-token") {
 		t.Errorf("exit %d: %s", code, errs)
+	}
+}
+
+func TestBotWebhook(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret-Token_42")
+	r := startBotNoPoll(t, fmt.Sprintf("  webhook:\n    listen: %s\n    url: https://vigie.example/telegram\n", addr))
+	r.fake.AddChat(dm, dm)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && r.fake.Webhook() == "" {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r.fake.Webhook() != "https://vigie.example/telegram" {
+		t.Fatalf("setWebhook not called: %q", r.fake.Webhook())
+	}
+	if p := r.fake.Calls("setWebhook"); len(p) == 0 || p[0].Params["secret_token"] != "s3cret-Token_42" {
+		t.Errorf("setWebhook without the secret token: %+v", p)
+	}
+	update := fmt.Sprintf(`{"update_id":7,"message":{"message_id":1,"date":%d,"chat":{"id":%d,"type":"private","first_name":"A"},"from":{"id":%d,"is_bot":false,"first_name":"A"},"text":"/pitfall 41.1"}}`, time.Now().Unix(), dm, dm)
+	post := func(secret string) int {
+		var resp *http.Response
+		var err error
+		for i := 0; i < 50; i++ { // the listener may take a moment
+			req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/", strings.NewReader(update))
+			req.Header.Set("Content-Type", "application/json")
+			if secret != "" {
+				req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+			}
+			resp, err = http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("webhook unreachable: %v", err)
+		return 0
+	}
+	if code := post("wrong"); code != http.StatusUnauthorized {
+		t.Errorf("wrong secret: HTTP %d", code)
+	}
+	if code := post(""); code != http.StatusUnauthorized {
+		t.Errorf("no secret: HTTP %d", code)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(r.fake.Messages(dm)); n != 0 {
+		t.Fatalf("an update without the secret was answered (%d messages)", n)
+	}
+	if code := post("s3cret-Token_42"); code != http.StatusOK {
+		t.Errorf("right secret: HTTP %d", code)
+	}
+	if m := r.reply(t, dm, 1); !strings.Contains(m.PlainText, "§41.1") {
+		t.Errorf("reply %q", m.PlainText)
 	}
 }
