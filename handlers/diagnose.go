@@ -136,8 +136,8 @@ func DiagnosisReply(k Knowledge, res knowledge.Result) Reply {
 		row = append(row, Button{Label: "📋 Logs " + res.Service, Action: "logs", Arg: res.Service})
 	}
 	feedback := []Button{
-		{Label: "👍", Action: "feedback", Arg: "up " + best.ID},
-		{Label: "👎", Action: "feedback", Arg: "down " + best.ID},
+		{Label: "👍", Action: "feedback", Arg: strings.TrimSpace("up " + best.ID + " " + res.Signature)},
+		{Label: "👎", Action: "feedback", Arg: strings.TrimSpace("down " + best.ID + " " + res.Signature)},
 	}
 	return Reply{Blocks: blocks, Buttons: [][]Button{row, feedback}}
 }

@@ -105,6 +105,8 @@ type Deps struct {
 	Stack Stack
 	// Checks are the settings of /check and /scan.
 	Checks CheckSettings
+	// Feedback stores 👍/👎 votes; nil: they are only logged.
+	Feedback Feedback
 }
 
 // Mux routes requests to the command table's handlers.

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Fields of a section, each with its weight and length normalisation.
@@ -62,6 +63,8 @@ type Index struct {
 	// pairs holds, per section, the unordered pairs of neighbouring words
 	// (within pairWindow): "sudo password" meets "mot de passe sudo".
 	pairs []map[uint64]bool
+
+	votes atomic.Pointer[Votes]
 
 	pfOnce sync.Once
 	pf     *prefilter

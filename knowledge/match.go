@@ -58,6 +58,8 @@ type query struct {
 	lines []Line
 	// service the input is about; its chapter's sections rank higher.
 	service string
+	// votes are the operators' net votes per section for this error.
+	votes map[string]int
 	// lineTerms holds, per line, the index term ids it contains (signatures).
 	lineTerms []map[int]bool
 }
@@ -93,6 +95,8 @@ func (ix *Index) Match(text string) Result {
 		res.Abstained = true
 		return res
 	}
+	res.Signature = errorSignature(q)
+	q.votes = ix.votesFor(res.Signature)
 	cands := ix.rankQuery(q)
 	res.Matches, res.Abstained = ix.decide(q, cands)
 	return res
@@ -312,6 +316,9 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 		}
 		if q.service != "" && ix.about(c.sec, q.service) {
 			c.rank *= serviceBoost
+		}
+		if n := q.votes[ix.sections[c.sec].ID]; n != 0 {
+			c.rank *= voteFactor(n)
 		}
 	}
 	sort.SliceStable(cands, func(a, b int) bool { return cands[a].rank > cands[b].rank })

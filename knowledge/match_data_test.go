@@ -208,3 +208,34 @@ func TestScanHugeLine(t *testing.T) {
 		t.Errorf("got lines=%d %+v", res.Lines, res.Matches)
 	}
 }
+
+// TestVotesReorder: a section voted down for an error drops below the next
+// candidate for that error, and only for that error.
+func TestVotesReorder(t *testing.T) {
+	ix := benchIndex(t)
+	text := `Ansible says the nocodb env file changed and the restart handler ran, but docker inspect still shows the old NC_DB value in Config.Env`
+	before := ix.Match(text)
+	if len(before.Matches) < 2 || before.Signature == "" {
+		t.Fatalf("need two candidates and a signature: %+v", before)
+	}
+	first, second := before.Matches[0].ID, before.Matches[1].ID
+	again := ix.Match("2026-03-02 " + text + " ")
+	if again.Signature != before.Signature {
+		t.Error("the signature changed with a timestamp and spaces")
+	}
+	ix.SetVotes(func(sig string) map[string]int {
+		if sig == before.Signature {
+			return map[string]int{first: -1}
+		}
+		return nil
+	})
+	defer ix.SetVotes(nil)
+	after := ix.Match(text)
+	if after.Matches[0].ID != second {
+		t.Errorf("after a 👎 on §%s, first is §%s, want §%s", first, after.Matches[0].ID, second)
+	}
+	other := ix.Match(`ERROR [ExceptionHandler] error: password authentication failed for user "nocodb"`)
+	if other.Matches[0].ID != "41.1" {
+		t.Errorf("votes leaked to another error: %+v", other.Matches[0])
+	}
+}

@@ -84,6 +84,7 @@ type Result struct {
 	Abstained bool
 	Matches   []Match // best first, at most MaxMatches; when Abstained, the nearest, all Low
 	Service   string  // compose service the input is about, "" when unknown
+	Signature string  // normalised shape of the error, the key of feedback
 	Lines     int     // input lines read
 	Scanned   int64   // input bytes read
 }
