@@ -188,6 +188,11 @@ func (e *env) runHandler(ctx context.Context, mux *handlers.Mux, req handlers.Re
 			code = ExitFailure
 			continue
 		}
+		// On a terminal a file is printed, not attached.
+		if r.File != nil {
+			r.Blocks = append(r.Blocks, handlers.Block{Kind: handlers.Code, Text: strings.TrimRight(string(r.File.Data), "\n")})
+			r.File = nil
+		}
 		fmt.Fprint(e.io.Out, RenderText(r, e.io.Color))
 	}
 	return code

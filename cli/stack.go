@@ -136,25 +136,7 @@ func cmdLogs(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	if err != nil {
 		return e.fail("%v", err)
 	}
-	rec := &recorder{}
-	if err := mux.Handle(ctx, handlers.Request{Command: "logs", Args: strings.Join(args, " ")}, rec); err != nil {
-		return e.fail("%v", err)
-	}
-	code := ExitOK
-	for _, r := range rec.replies {
-		if isUserError(r) {
-			fmt.Fprint(e.io.Err, "vigie: "+strings.TrimPrefix(r.Blocks[0].Text, "⚠️ ")+"\n")
-			code = ExitFailure
-			continue
-		}
-		// On a terminal the whole tail is printed, not attached.
-		if r.File != nil {
-			r.Blocks = append(r.Blocks, handlers.Block{Kind: handlers.Code, Text: strings.TrimRight(string(r.File.Data), "\n")})
-			r.File = nil
-		}
-		fmt.Fprint(e.io.Out, RenderText(r, e.io.Color))
-	}
-	return code
+	return e.runHandler(ctx, mux, handlers.Request{Command: "logs", Args: strings.Join(args, " ")})
 }
 
 func cmdCheck(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {

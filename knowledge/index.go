@@ -157,17 +157,6 @@ func NewIndex(sections []Section, services []string) *Index {
 		}
 		ix.titleWords[i] = set
 	}
-	ix.titleWords = make([]map[string]bool, len(sections))
-	for i := range sections {
-		set := map[string]bool{}
-		for _, w := range wordRE.FindAllString(fold(sections[i].Title+" "+sections[i].Chapter), -1) {
-			set[w] = true
-			for _, p := range strings.FieldsFunc(w, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
-				set[p] = true
-			}
-		}
-		ix.titleWords[i] = set
-	}
 	for f := 0; f < nFields; f++ {
 		total := 0.0
 		for _, l := range ix.fieldLen[f] {
