@@ -37,6 +37,11 @@ const (
 	DefaultButtonTTL = 24 * time.Hour
 	// DefaultRequestTimeout bounds the work done on one message.
 	DefaultRequestTimeout = 2 * time.Minute
+	// DefaultDatabaseTimeout bounds each call to the store.
+	DefaultDatabaseTimeout = 5 * time.Second
+	// DefaultAuditRetention is how long audit entries are kept before they
+	// are pruned.
+	DefaultAuditRetention = 720 * time.Hour
 
 	// EnvConfig names the config file when --config is not given.
 	EnvConfig = "VIGIE_CONFIG"
@@ -49,6 +54,9 @@ const (
 	// EnvTelegramWebhookSecret overrides telegram.webhook.secret_token, so
 	// that it can live in the environment like the bot token.
 	EnvTelegramWebhookSecret = "TELEGRAM_WEBHOOK_SECRET"
+	// EnvDatabaseURL overrides database.url, so that the PostgreSQL URL and
+	// its password can live in the environment like the bot token.
+	EnvDatabaseURL = "VIGIE_DATABASE_URL"
 	// EnvDockerHost is the Docker CLI's variable naming the daemon; it is
 	// the endpoint of the default host when hosts is empty.
 	EnvDockerHost = "DOCKER_HOST"
@@ -109,6 +117,18 @@ const (
 	maxWebhookSecret = 256
 )
 
+// Bounds of the database and audit sections. A store call given under a
+// second fails on any busy server; over a minute a stuck one holds a reply
+// (and the bot's turn) for too long. Audit entries kept under an hour are
+// gone before anyone reads them; over ten years (87600h) the trail only
+// grows.
+const (
+	minDatabaseTimeout = time.Second
+	maxDatabaseTimeout = time.Minute
+	minAuditRetention  = time.Hour
+	maxAuditRetention  = 87600 * time.Hour
+)
+
 // Config is the whole of vigie's configuration, as read from YAML.
 type Config struct {
 	// Log configures logging.
@@ -125,6 +145,13 @@ type Config struct {
 	Hosts []Host `yaml:"hosts" json:"hosts"`
 	// Checks tunes the container checks.
 	Checks Checks `yaml:"checks" json:"checks"`
+	// Database chooses where the audit trail, pending actions, feedback and
+	// alert state are kept: PostgreSQL, or the embedded store in DataDir.
+	Database Database `yaml:"database" json:"database"`
+	// Audit tunes the audit trail.
+	Audit Audit `yaml:"audit" json:"audit"`
+	// Diagnostics lists the databases the read-only diagnostics look into.
+	Diagnostics Diagnostics `yaml:"diagnostics" json:"diagnostics"`
 }
 
 // Log configures logging.
@@ -237,6 +264,43 @@ type Checks struct {
 	RestartThreshold int `yaml:"restart_threshold" json:"restart_threshold"`
 }
 
+// Database chooses the store of the audit trail, pending actions, feedback
+// and alert state.
+type Database struct {
+	// URL is a PostgreSQL URL,
+	// postgres://user:password@host:5432/db?sslmode=disable (or
+	// postgresql://); empty means the embedded store in DataDir. It holds a
+	// password, so it is a Secret: only Reveal gives it, to the driver.
+	URL Secret `yaml:"url" json:"url"`
+	// Timeout bounds each call to the store (1s to 1m).
+	Timeout Duration `yaml:"timeout" json:"timeout"`
+}
+
+// Audit tunes the audit trail of actions and confirmations.
+type Audit struct {
+	// Retention is how long an audit entry is kept; older ones are pruned
+	// in the background (1h to 87600h).
+	Retention Duration `yaml:"retention" json:"retention"`
+}
+
+// Diagnostics configures the read-only diagnostics (/db, /scores).
+type Diagnostics struct {
+	// Postgres are the PostgreSQL databases the diagnostics read; empty
+	// means none.
+	Postgres []PostgresTarget `yaml:"postgres" json:"postgres"`
+}
+
+// PostgresTarget is one PostgreSQL database the diagnostics read.
+type PostgresTarget struct {
+	// Name identifies the database in replies and commands: lower-case
+	// letters, digits, '_' and '-', starting with a letter or digit;
+	// unique.
+	Name string `yaml:"name" json:"name"`
+	// URL is the database's PostgreSQL URL (postgres:// or postgresql://);
+	// a Secret, as it holds a password. A read-only role is advised.
+	URL Secret `yaml:"url" json:"url"`
+}
+
 // DockerHosts returns the hosts to look at, in a slice the caller may modify:
 // the configured ones, or when there are none a single host named "local"
 // whose endpoint is $DOCKER_HOST when set and non-empty, else
@@ -288,6 +352,12 @@ func Default() Config {
 			Timeout:          Duration(DefaultCheckTimeout),
 			LogLines:         DefaultLogLines,
 			RestartThreshold: DefaultRestartThreshold,
+		},
+		Database: Database{
+			Timeout: Duration(DefaultDatabaseTimeout),
+		},
+		Audit: Audit{
+			Retention: Duration(DefaultAuditRetention),
 		},
 	}
 }

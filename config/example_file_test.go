@@ -110,8 +110,8 @@ func isLeaf(k string, leaves []string) bool {
 	return false
 }
 
-// normalize makes empty and nil slices compare equal: `corpus: []` and
-// `hosts: []` in the example mean the same as the nil of Default().
+// normalize makes empty and nil slices compare equal: `corpus: []`,
+// `hosts: []` and `postgres: []` in the example mean the same as the nil of Default().
 func normalize(c Config) Config {
 	for _, s := range []*[]string{&c.Knowledge.Corpus, &c.Knowledge.Services} {
 		if len(*s) == 0 {
@@ -125,6 +125,9 @@ func normalize(c Config) Config {
 	}
 	if len(c.Hosts) == 0 {
 		c.Hosts = nil
+	}
+	if len(c.Diagnostics.Postgres) == 0 {
+		c.Diagnostics.Postgres = nil
 	}
 	return c
 }

@@ -18,8 +18,9 @@ type lookupEnv func(key string) (string, bool)
 
 // Load reads the YAML file at path and returns the configuration it
 // describes: Default, overlaid with the file after ${VAR} expansion, then
-// overridden by TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL and
-// TELEGRAM_WEBHOOK_SECRET when they are set and non-empty. An empty file yields the defaults.
+// overridden by TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL,
+// TELEGRAM_WEBHOOK_SECRET and VIGIE_DATABASE_URL when they are set and
+// non-empty. An empty file yields the defaults.
 //
 // Unknown keys, wrong types, duplicate keys and a second YAML document are
 // errors. Every error is one line that starts with the file name and, when
@@ -117,6 +118,9 @@ func applyEnv(c *Config, env lookupEnv) {
 	}
 	if v, _ := env(EnvTelegramWebhookSecret); v != "" {
 		c.Telegram.Webhook.SecretToken = Secret(v)
+	}
+	if v, _ := env(EnvDatabaseURL); v != "" {
+		c.Database.URL = Secret(v)
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 // tests cannot change their outcome.
 func clearEnv(t *testing.T) {
 	t.Helper()
-	for _, k := range []string{EnvConfig, EnvTelegramToken, EnvTelegramAPIURL, EnvTelegramWebhookSecret} {
+	for _, k := range []string{EnvConfig, EnvTelegramToken, EnvTelegramAPIURL, EnvTelegramWebhookSecret, EnvDatabaseURL} {
 		unsetEnv(t, k)
 	}
 }
@@ -60,6 +60,7 @@ func TestTestdata(t *testing.T) {
 		{file: "bad-duration.yaml", wantLoad: `testdata/bad-duration.yaml:3: checks.timeout: not a duration "ten"`},
 		{file: "duration-no-unit.yaml", wantLoad: `testdata/duration-no-unit.yaml:2: checks.timeout: not a duration "10" (add a unit, e.g. "10s")`},
 		{file: "duration-wrong-type.yaml", wantLoad: `testdata/duration-wrong-type.yaml:2: checks.timeout: expected a duration such as "10s", got a list`},
+		{file: "diagnostics-misspelt-key.yaml", wantLoad: `testdata/diagnostics-misspelt-key.yaml:4: unknown key "diagnostics.postgres[0].ulr" (did you mean "url"?)`},
 		{file: "multi-document.yaml", wantLoad: `testdata/multi-document.yaml:3: only one YAML document is allowed`},
 
 		// Expansion.
@@ -131,6 +132,18 @@ func TestTestdata(t *testing.T) {
 		{file: "telegram-button-ttl-too-long.yaml", want: []string{`telegram.button_ttl: must be between 1m and 720h (got 721h)`}},
 		{file: "telegram-request-timeout-too-short.yaml", want: []string{`telegram.request_timeout: must be between 5s and 30m (got 4s)`}},
 		{file: "telegram-request-timeout-too-long.yaml", want: []string{`telegram.request_timeout: must be between 5s and 30m (got 31m)`}},
+		{file: "database-url-bad-scheme.yaml", want: []string{`database.url: not a PostgreSQL URL (postgres:// or postgresql://)`}},
+		{file: "database-url-invalid.yaml", want: []string{`database.url: not a valid URL`}},
+		{file: "database-timeout-too-short.yaml", want: []string{`database.timeout: must be between 1s and 1m (got 500ms)`}},
+		{file: "database-timeout-too-long.yaml", want: []string{`database.timeout: must be between 1s and 1m (got 2m)`}},
+		{file: "audit-retention-too-short.yaml", want: []string{`audit.retention: must be between 1h and 87600h (got 30m)`}},
+		{file: "audit-retention-too-long.yaml", want: []string{`audit.retention: must be between 1h and 87600h (got 87601h)`}},
+		{file: "diagnostics-name-missing.yaml", want: []string{`diagnostics.postgres[1].name: required`}},
+		{file: "diagnostics-bad-name.yaml", want: []string{`diagnostics.postgres[1].name: must match [a-z0-9][a-z0-9_-]* (got "Kaneo DB")`}},
+		{file: "diagnostics-duplicate-name.yaml", want: []string{`diagnostics.postgres[1].name: "javisi" used twice`}},
+		{file: "diagnostics-url-missing.yaml", want: []string{`diagnostics.postgres[0].url: required`}},
+		{file: "diagnostics-url-bad-scheme.yaml", want: []string{`diagnostics.postgres[0].url: not a PostgreSQL URL (postgres:// or postgresql://)`}},
+		{file: "diagnostics-url-invalid.yaml", want: []string{`diagnostics.postgres[0].url: not a valid URL`}},
 		{file: "bot-missing-token.yaml", bot: true, want: []string{`telegram.token: required (set TELEGRAM_BOT_TOKEN)`}},
 		{file: "bot-no-chats.yaml", bot: true, want: []string{`telegram.allowed_chats: at least one chat id is required`}},
 		{file: "webhook-no-secret.yaml", bot: true, want: []string{`telegram.webhook.secret_token: required with webhook.listen (set TELEGRAM_WEBHOOK_SECRET)`}},
@@ -150,6 +163,12 @@ func TestTestdata(t *testing.T) {
 			`hosts[1].tls: only with tcp:// endpoints`,
 			`checks.timeout: must be between 1s and 5m (got 6m)`,
 			`checks.restart_threshold: must be between 1 and 100 (got 101)`,
+			`database.url: not a PostgreSQL URL (postgres:// or postgresql://)`,
+			`database.timeout: must be between 1s and 1m (got 0s)`,
+			`audit.retention: must be between 1h and 87600h (got 0s)`,
+			`diagnostics.postgres[0].name: must match [a-z0-9][a-z0-9_-]* (got "Javisi")`,
+			`diagnostics.postgres[0].url: required`,
+			`diagnostics.postgres[1].url: not a valid URL`,
 		}},
 	}
 
@@ -285,9 +304,18 @@ func TestLoadFull(t *testing.T) {
 			{Name: "2nd", Endpoint: "tcp://[fd00::10]:2376", TLS: &TLS{CA: "/etc/vigie/ca.pem"}},
 		},
 		Checks: Checks{Timeout: Duration(90 * time.Second), LogLines: 500, RestartThreshold: 5},
+		Database: Database{
+			URL:     "postgres://vigie:full-yaml-db-password@db.example:5432/vigie?sslmode=require",
+			Timeout: Duration(10 * time.Second),
+		},
+		Audit: Audit{Retention: Duration(2160 * time.Hour)},
+		Diagnostics: Diagnostics{Postgres: []PostgresTarget{
+			{Name: "javisi", URL: "postgres://n8n:full-yaml-n8n-password@postgresql:5432/n8n"},
+			{Name: "kaneo_2", URL: "postgresql://kaneo@[fd00::20]:5432/kaneo"},
+		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {
-		t.Fatalf("got  %#v\nwant %#v\n(token %q)", cfg, want, cfg.Telegram.Token.Reveal())
+		t.Fatalf("got  %#v\nwant %#v\n(token %q, database.url %q)", cfg, want, cfg.Telegram.Token.Reveal(), cfg.Database.URL.Reveal())
 	}
 	if !cfg.Telegram.Webhook.Enabled() {
 		t.Errorf("Webhook.Enabled() = false with listen %q", cfg.Telegram.Webhook.Listen)
@@ -407,6 +435,10 @@ func TestExpand(t *testing.T) {
 }
 
 func TestEnvOverride(t *testing.T) {
+	const (
+		fileDB = "postgres://vigie:from-the-file@db:5432/vigie"
+		envDB  = "postgresql://vigie:from-the-env@pg.internal:6432/vigie?sslmode=disable"
+	)
 	clearEnv(t)
 	cfg, err := Load("testdata/env-override.yaml")
 	if err != nil {
@@ -418,8 +450,13 @@ func TestEnvOverride(t *testing.T) {
 			cfg.Telegram.Token.Reveal(), cfg.Telegram.APIURL, cfg.Telegram.Webhook.SecretToken.Reveal())
 	}
 
+	if got := cfg.Database.URL.Reveal(); got != fileDB {
+		t.Fatalf("without env: database.url %q, want the file's", got)
+	}
+
 	// An empty variable counts as unset.
 	t.Setenv(EnvTelegramWebhookSecret, "")
+	t.Setenv(EnvDatabaseURL, "")
 	cfg, err = Load("testdata/env-override.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -427,18 +464,60 @@ func TestEnvOverride(t *testing.T) {
 	if got := cfg.Telegram.Webhook.SecretToken.Reveal(); got != "from-the-file-secret" {
 		t.Fatalf("with %s empty: webhook.secret_token %q, want the file's", EnvTelegramWebhookSecret, got)
 	}
+	if got := cfg.Database.URL.Reveal(); got != fileDB {
+		t.Fatalf("with %s empty: database.url %q, want the file's", EnvDatabaseURL, got)
+	}
 
 	t.Setenv(EnvTelegramToken, "from-the-env")
 	t.Setenv(EnvTelegramAPIURL, "http://127.0.0.1:9999")
 	t.Setenv(EnvTelegramWebhookSecret, "from-the-env-secret")
+	t.Setenv(EnvDatabaseURL, envDB)
 	cfg, err = Load("testdata/env-override.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Telegram.Token.Reveal() != "from-the-env" || cfg.Telegram.APIURL != "http://127.0.0.1:9999" ||
-		cfg.Telegram.Webhook.SecretToken.Reveal() != "from-the-env-secret" {
-		t.Fatalf("with env: token %q, api_url %q, webhook.secret_token %q; want the environment's",
-			cfg.Telegram.Token.Reveal(), cfg.Telegram.APIURL, cfg.Telegram.Webhook.SecretToken.Reveal())
+		cfg.Telegram.Webhook.SecretToken.Reveal() != "from-the-env-secret" || cfg.Database.URL.Reveal() != envDB {
+		t.Fatalf("with env: token %q, api_url %q, webhook.secret_token %q, database.url %q; want the environment's",
+			cfg.Telegram.Token.Reveal(), cfg.Telegram.APIURL, cfg.Telegram.Webhook.SecretToken.Reveal(), cfg.Database.URL.Reveal())
+	}
+}
+
+// TestDatabaseURLFromEnv checks that VIGIE_DATABASE_URL supplies
+// database.url also when no file is read, and that a bad value from the
+// environment is reported like one from the file, without quoting it.
+func TestDatabaseURLFromEnv(t *testing.T) {
+	clearEnv(t)
+	t.Chdir(t.TempDir()) // no ./config.yaml: the defaults
+	cfg, path, err := Resolve("")
+	if err != nil || path != "" {
+		t.Fatalf("Resolve = (%q, %v), want the defaults", path, err)
+	}
+	if cfg.Database.URL != "" {
+		t.Fatalf("without %s: database.url %q, want empty (the embedded store)", EnvDatabaseURL, cfg.Database.URL.Reveal())
+	}
+
+	const envDB = "postgres://vigie:env-db-password@db:5432/vigie?sslmode=disable"
+	t.Setenv(EnvDatabaseURL, envDB)
+	cfg, _, err = Resolve("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Database.URL.Reveal(); got != envDB {
+		t.Fatalf("defaults: database.url %q, want it from %s", got, EnvDatabaseURL)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+
+	t.Setenv(EnvDatabaseURL, "mysql://vigie:hunter2@db:3306/vigie")
+	cfg, _, err = Resolve("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`database.url: not a PostgreSQL URL (postgres:// or postgresql://)`}
+	if got := problemStrings(t, cfg.Validate()); !reflect.DeepEqual(got, want) {
+		t.Fatalf("problems\n got: %q\nwant: %q", got, want)
 	}
 }
 

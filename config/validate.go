@@ -86,6 +86,8 @@ func (c Config) validate(bot bool) error {
 	c.validateTelegram(&ps, bot)
 	c.validateHosts(&ps)
 	c.validateChecks(&ps)
+	c.validateStore(&ps)
+	c.validateDiagnostics(&ps)
 	return ps.err()
 }
 
@@ -224,18 +226,7 @@ func (c Config) validateHosts(ps *problems) {
 	seen := map[string]int{}
 	for i, h := range c.Hosts {
 		key := fmt.Sprintf("hosts[%d]", i)
-		switch {
-		case strings.TrimSpace(h.Name) == "":
-			ps.add(key+".name", "required")
-		case !validHostName(h.Name):
-			ps.add(key+".name", "must match [a-z0-9][a-z0-9_-]* (got %q)", h.Name)
-		}
-		// A name used again is reported once, where it is used the second
-		// time.
-		seen[h.Name]++
-		if seen[h.Name] == 2 && strings.TrimSpace(h.Name) != "" {
-			ps.add(key+".name", "%q used %s", h.Name, times(count[h.Name]))
-		}
+		validateItemName(ps, key+".name", h.Name, seen, count)
 
 		scheme := validateEndpoint(ps, key+".endpoint", h.Endpoint)
 		if h.TLS != nil {
@@ -246,6 +237,24 @@ func (c Config) validateHosts(ps *problems) {
 				ps.add(key+".tls", "only with tcp:// endpoints")
 			}
 		}
+	}
+}
+
+// validateItemName checks the name of one item of a list whose names are
+// identifiers (hosts, diagnostics.postgres): required, [a-z0-9][a-z0-9_-]*,
+// unique. count holds how often each name occurs in the list and seen how
+// often it has occurred so far, so that a name used again is reported once,
+// where it is used the second time.
+func validateItemName(ps *problems, key, name string, seen, count map[string]int) {
+	switch {
+	case strings.TrimSpace(name) == "":
+		ps.add(key, "required")
+	case !validHostName(name):
+		ps.add(key, "must match [a-z0-9][a-z0-9_-]* (got %q)", name)
+	}
+	seen[name]++
+	if seen[name] == 2 && strings.TrimSpace(name) != "" {
+		ps.add(key, "%q used %s", name, times(count[name]))
 	}
 }
 
@@ -338,6 +347,54 @@ func (c Config) validateChecks(ps *problems) {
 	}
 	if n := k.RestartThreshold; n < minRestartThreshold || n > maxRestartThreshold {
 		ps.add("checks.restart_threshold", "must be between %d and %d (got %d)", minRestartThreshold, maxRestartThreshold, n)
+	}
+}
+
+// validateStore checks the database and audit sections. An empty
+// database.url is valid: it means the embedded store.
+func (c Config) validateStore(ps *problems) {
+	if c.Database.URL != "" {
+		validatePostgresURL(ps, "database.url", c.Database.URL)
+	}
+	if d := c.Database.Timeout; d < Duration(minDatabaseTimeout) || d > Duration(maxDatabaseTimeout) {
+		ps.add("database.timeout", "must be between %s and %s (got %s)", Duration(minDatabaseTimeout), Duration(maxDatabaseTimeout), d)
+	}
+	if d := c.Audit.Retention; d < Duration(minAuditRetention) || d > Duration(maxAuditRetention) {
+		ps.add("audit.retention", "must be between %s and %s (got %s)", Duration(minAuditRetention), Duration(maxAuditRetention), d)
+	}
+}
+
+func (c Config) validateDiagnostics(ps *problems) {
+	count := map[string]int{}
+	for _, p := range c.Diagnostics.Postgres {
+		count[p.Name]++
+	}
+	seen := map[string]int{}
+	for i, p := range c.Diagnostics.Postgres {
+		key := fmt.Sprintf("diagnostics.postgres[%d]", i)
+		validateItemName(ps, key+".name", p.Name, seen, count)
+		if strings.TrimSpace(p.URL.Reveal()) == "" {
+			ps.add(key+".url", "required")
+		} else {
+			validatePostgresURL(ps, key+".url", p.URL)
+		}
+	}
+}
+
+// validatePostgresURL checks a non-empty PostgreSQL URL the way the driver
+// reads it: the scheme, written in lower case as drivers expect, then the
+// URL syntax. The URL holds a password, so no message quotes any part of
+// it, not even url.Parse's error, which can hold a piece of the password
+// (a '/' in it ends the host, and what followed the ':' is then reported
+// as a bad port).
+func validatePostgresURL(ps *problems, key string, s Secret) {
+	raw := s.Reveal()
+	if !strings.HasPrefix(raw, "postgres://") && !strings.HasPrefix(raw, "postgresql://") {
+		ps.add(key, "not a PostgreSQL URL (postgres:// or postgresql://)")
+		return
+	}
+	if _, err := url.Parse(raw); err != nil {
+		ps.add(key, "not a valid URL")
 	}
 }
 

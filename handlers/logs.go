@@ -91,7 +91,7 @@ func LogsReply(k Knowledge, c stack.Container, lines []stack.LogLine, matched in
 	if !res.Abstained && len(res.Matches) > 0 {
 		var known []string
 		for _, mt := range res.Matches {
-			known = append(known, fmt.Sprintf("§%s %s (%d lines)", mt.ID, cleanTitle(mt.Title), len(mt.Lines)))
+			known = append(known, fmt.Sprintf("§%s %s (%d line%s)", mt.ID, cleanTitle(mt.Title), len(mt.Lines), plural(len(mt.Lines))))
 			if len(buttons) < 3 {
 				buttons = append(buttons, Button{Label: "📖 " + mt.ID, Action: "pitfall", Arg: mt.ID})
 			}
