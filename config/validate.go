@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -291,11 +290,9 @@ func validateEndpoint(ps *problems, key, endpoint string) string {
 
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // without the URL, which may hold a password
-		}
-		ps.add(key, "not a valid URL: %v", err)
+		// Not even the parser's words: they may quote a password
+		// (`invalid port ":hunter2"`).
+		ps.add(key, "not a valid URL")
 		return scheme
 	}
 	if _, ok := u.User.Password(); ok {
