@@ -334,14 +334,14 @@ func (b *Bot) onMessage(ctx context.Context, m *models.Message, role Role) {
 		out.Send(ctx, note(fmt.Sprintf("⏳ You are sending faster than %d messages a minute: I will answer again in a moment.", b.o.RateLimit)))
 		return
 	}
-	req := handlers.Request{ChatID: m.Chat.ID, UserID: userOf(m), Operator: role == Operator}
+	req := handlers.Request{ChatID: m.Chat.ID, UserID: userOf(m), Operator: role == Operator, Source: handlers.SourceMessage}
 	switch {
 	case m.Document != nil:
 		req.Text = m.Caption
 		req.Doc = b.document(m.Document)
 	case strings.TrimSpace(m.Text) != "":
 		parsed := handlers.ParseRequest(m.Text)
-		parsed.ChatID, parsed.UserID, parsed.Operator = req.ChatID, req.UserID, req.Operator
+		parsed.ChatID, parsed.UserID, parsed.Operator, parsed.Source = req.ChatID, req.UserID, req.Operator, req.Source
 		req = parsed
 	case strings.TrimSpace(m.Caption) != "":
 		req.Text = m.Caption

@@ -134,7 +134,7 @@ func (b *Bot) onCallback(ctx context.Context, q *models.CallbackQuery, role Role
 		b.answer(ctx, q.ID, expiredText, true)
 		return
 	}
-	req := handlers.Request{ChatID: msg.Chat.ID, UserID: q.From.ID, Command: bt.action, Args: bt.arg, Operator: role == Operator}
+	req := handlers.Request{ChatID: msg.Chat.ID, UserID: q.From.ID, Command: bt.action, Args: bt.arg, Operator: role == Operator, Source: handlers.SourceButton}
 	if bt.action == "feedback" {
 		rec := &collect{}
 		_ = b.mux.Handle(ctx, req, rec)

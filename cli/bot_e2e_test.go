@@ -42,6 +42,7 @@ func (s *safeBuf) String() string {
 }
 
 type running struct {
+	data   string // data_dir of the run
 	fake   *tgfake.Server
 	logs   *safeBuf
 	stop   func() int
@@ -56,12 +57,13 @@ func startBot(t *testing.T, extra string) *running {
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`log:
   level: debug
+data_dir: %s
 telegram:
   api_url: %s
   allowed_chats: [%d, %d]
   operators: [%d]
   viewers: [%d]
-%s`, fake.URL, dm, group, dm, viewer, extra)
+%s`, filepath.Join(dir, "data"), fake.URL, dm, group, dm, viewer, extra)
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -75,7 +77,7 @@ telegram:
 	go func() {
 		done <- Main(ctx, []string{"run", "--config", path}, IO{In: strings.NewReader(""), Out: logs, Err: logs})
 	}()
-	r := &running{fake: fake, logs: logs, cancel: cancel}
+	r := &running{fake: fake, logs: logs, cancel: cancel, data: filepath.Join(dir, "data")}
 	var once sync.Once
 	code := -1
 	r.stop = func() int {
@@ -151,6 +153,14 @@ func TestBotAnswersAllowlistedDM(t *testing.T) {
 	}
 	if names["feedback"] {
 		t.Error("the hidden /feedback command was registered")
+	}
+	// The message is in the audit trail, once the bot has stopped.
+	if code := r.stop(); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	out, _, code := run(t, "", "history", "--json", "--config", writeConfig(t, "data_dir: "+r.data+"\n"))
+	if code != ExitOK || !strings.Contains(out, `"command": "diagnose"`) || !strings.Contains(out, `"user_id": 42`) {
+		t.Errorf("history after the bot: %d %s", code, out)
 	}
 	if len(r.fake.Calls("sendChatAction")) > 0 && !strings.Contains(r.fake.Calls("sendChatAction")[0].Params["action"], "typing") {
 		t.Error("chat action is not typing")
@@ -387,7 +397,7 @@ func TestBotRefusesBadToken(t *testing.T) {
 	fake := tgfake.New(t, "123456:RIGHT-token_abcdefghijklmnopqrstuvwx")
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.yaml")
-	os.WriteFile(path, []byte(fmt.Sprintf("telegram:\n  api_url: %s\n  allowed_chats: [1]\n", fake.URL)), 0o600)
+	os.WriteFile(path, []byte(fmt.Sprintf("data_dir: %s\ntelegram:\n  api_url: %s\n  allowed_chats: [1]\n", filepath.Join(dir, "data"), fake.URL)), 0o600)
 	t.Setenv("TELEGRAM_BOT_TOKEN", "123456:WRONG-token_abcdefghijklmnopqrstuvwx")
 	_, errs, code := run(t, "", "run", "--config", path)
 	if code != ExitFailure || !strings.Contains(errs, "refused by Telegram") || strings.Contains(errs, "WRONG-token") {
@@ -451,4 +461,13 @@ func TestBotWebhook(t *testing.T) {
 	if m := r.reply(t, dm, 1); !strings.Contains(m.PlainText, "§41.1") {
 		t.Errorf("reply %q", m.PlainText)
 	}
+}
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

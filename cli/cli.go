@@ -55,6 +55,7 @@ func subcommands() []subcommand {
 		{name: "logs", args: "SERVICE [LINES]", help: "the redacted tail of a service's log, known errors marked", run: cmdLogs},
 		{name: "check", args: "[--json] [SERVICE]", help: "read-only checks derived from the corpus; exit 1 when something is found", run: cmdCheck, flags: jsonFlag},
 		{name: "scan", args: "[--json]", help: "match the last log lines of every running container against the pitfalls", run: cmdScan, flags: jsonFlag},
+		{name: "history", args: "[--json] [N]", help: "the last N commands and actions from the audit trail", run: cmdHistory, flags: jsonFlag},
 		{name: "eval", args: "[--json] [--min-top1 X] [--min-top3 Y] [--min-abstain Z] FILE.yaml", help: "score the matcher on an evaluation file", run: cmdEval, flags: evalFlags},
 		{name: "version", help: "print the version", run: cmdVersion},
 	}
@@ -70,6 +71,7 @@ type env struct {
 	index   *knowledge.Index
 	mux     *handlers.Mux
 	stk     *stack.Stack
+	st      *lazyStore
 }
 
 // Main runs vigie with args (without the program name) and returns the
@@ -131,6 +133,9 @@ func Main(ctx context.Context, args []string, o IO) int {
 	code := sc.run(ctx, e, fs, fs.Args())
 	if e.stk != nil {
 		_ = e.stk.Close()
+	}
+	if e.st != nil {
+		_ = e.st.Close()
 	}
 	return code
 }
@@ -242,7 +247,11 @@ func (e *env) handlers() (*handlers.Mux, error) {
 	if err != nil {
 		return nil, err
 	}
+	st := e.store()
+	ix.SetVotes(st.votes)
 	e.mux = handlers.NewMux(handlers.Deps{
+		Audit:     st,
+		Feedback:  st,
 		Knowledge: ix,
 		Log:       e.log.With().Str("component", "handlers").Logger(),
 		MaxInput:  int64(e.cfg.Knowledge.MaxInputMB) << 20,

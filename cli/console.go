@@ -72,7 +72,10 @@ func runConsole(ctx context.Context, mux *handlers.Mux, in io.Reader, out io.Wri
 		if !strings.HasPrefix(t, "/") {
 			msg = gatherPaste(ctx, first, lines)
 		}
-		if err := mux.Handle(ctx, handlers.ParseRequest(msg), rep); err != nil {
+		req := handlers.ParseRequest(msg)
+		// The console is its operator's own terminal.
+		req.Source, req.Operator = handlers.SourceConsole, true
+		if err := mux.Handle(ctx, req, rep); err != nil {
 			return err
 		}
 	}

@@ -40,6 +40,13 @@ func cmdRun(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	if v, ok := pollTimeoutForTests(); ok {
 		o.PollTimeout = v
 	}
+	// The store is tried at start so that a wrong database.url or an
+	// unwritable data_dir is said at once; if PostgreSQL is merely down,
+	// the bot starts and reads go on with a note until it is back.
+	if _, err := e.store().get(ctx); err != nil && e.cfg.Database.URL.Reveal() == "" {
+		return e.fail("%v", err)
+	}
+	go e.store().pruneLoop(ctx, e.cfg.Audit.Retention.Std())
 	b, err := bot.New(ctx, o, mux, e.log.With().Str("component", "bot").Logger())
 	if err != nil {
 		return e.fail("%v", err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -26,7 +27,17 @@ type Request struct {
 	Doc     *Document
 	// Operator is set when the user may confirm actions.
 	Operator bool
+	// Source says where the request came from: a message, a button, the
+	// console.
+	Source string
 }
+
+// Request sources.
+const (
+	SourceMessage = "message"
+	SourceButton  = "button"
+	SourceConsole = "console"
+)
 
 // Document is a file a user sent.
 type Document struct {
@@ -107,6 +118,8 @@ type Deps struct {
 	Checks CheckSettings
 	// Feedback stores 👍/👎 votes; nil: they are only logged.
 	Feedback Feedback
+	// Audit keeps the audit trail; nil: none.
+	Audit AuditLog
 }
 
 // Mux routes requests to the command table's handlers.
@@ -136,7 +149,14 @@ func (m *Mux) Commands() []Command { return m.commands }
 // Handle answers one request. Errors a user caused are answered in one line;
 // others are logged once with a reference the reply quotes.
 func (m *Mux) Handle(ctx context.Context, req Request, out Replier) error {
+	start := time.Now()
 	err := m.dispatch(ctx, req, out)
+	// Every request is audited, after the fact for reads; if the trail
+	// cannot be written the user is told, and the read stands.
+	if aerr := m.audit(ctx, req, outcomeOf(err), time.Since(start)); aerr != nil {
+		m.deps.Log.Warn().Err(aerr).Msg("audit record not written")
+		_ = out.Send(ctx, Reply{Blocks: []Block{{Kind: Note, Text: "⚠️ audit unavailable: this request was not recorded"}}})
+	}
 	if err == nil {
 		return nil
 	}

@@ -1,0 +1,185 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"vigie/handlers"
+	"vigie/store"
+)
+
+// lazyStore opens the store on first use and again after a failure, so
+// that vigie starts, and reads go on, while PostgreSQL is down: calls fail
+// with store.ErrUnavailable until it is back.
+type lazyStore struct {
+	open func(ctx context.Context) (store.Store, error)
+	log  zerolog.Logger
+
+	mu      sync.Mutex
+	s       store.Store
+	lastTry time.Time
+	lastErr error
+}
+
+// retryEvery spaces the attempts to open an unavailable store.
+const retryEvery = 10 * time.Second
+
+func (l *lazyStore) get(ctx context.Context) (store.Store, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.s != nil {
+		return l.s, nil
+	}
+	if l.lastErr != nil && time.Since(l.lastTry) < retryEvery {
+		return nil, l.lastErr
+	}
+	l.lastTry = time.Now()
+	s, err := l.open(ctx)
+	if err != nil {
+		l.lastErr = fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		l.log.Warn().Err(err).Msg("store unavailable; retrying in the background")
+		return nil, l.lastErr
+	}
+	l.s, l.lastErr = s, nil
+	return s, nil
+}
+
+func (l *lazyStore) Audit(ctx context.Context, e store.AuditEntry) (int64, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return s.Audit(ctx, e)
+}
+
+func (l *lazyStore) History(ctx context.Context, limit int) ([]store.AuditEntry, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.History(ctx, limit)
+}
+
+func (l *lazyStore) AddFeedback(ctx context.Context, section, signature string, up bool, userID int64) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.AddFeedback(ctx, section, signature, up, userID)
+}
+
+// votes returns the net votes per section for an error, nothing when the
+// store does not answer quickly: feedback never slows a diagnosis down.
+func (l *lazyStore) votes(signature string) map[string]int {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil
+	}
+	fb, err := s.FeedbackFor(ctx, signature)
+	if err != nil || len(fb) == 0 {
+		return nil
+	}
+	out := make(map[string]int, len(fb))
+	for sec, f := range fb {
+		out[sec] = f.Up - f.Down
+	}
+	return out
+}
+
+// pruneLoop removes audit entries older than the retention, at start and
+// then every hour, until ctx ends.
+func (l *lazyStore) pruneLoop(ctx context.Context, retention time.Duration) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if s, err := l.get(ctx); err == nil {
+			pctx, cancel := context.WithTimeout(ctx, time.Minute)
+			n, err := s.PruneAudit(pctx, time.Now().Add(-retention))
+			cancel()
+			if err != nil {
+				l.log.Warn().Err(err).Msg("audit pruning failed")
+			} else if n > 0 {
+				l.log.Info().Int("removed", n).Dur("retention", retention).Msg("audit pruned")
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (l *lazyStore) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.s == nil {
+		return nil
+	}
+	return l.s.Close()
+}
+
+// store returns the audit store (embedded, or PostgreSQL when
+// database.url is set); it is opened lazily.
+func (e *env) store() *lazyStore {
+	if e.st != nil {
+		return e.st
+	}
+	o := store.Options{URL: e.cfg.Database.URL.Reveal(), DataDir: e.cfg.DataDir, Timeout: e.cfg.Database.Timeout.Std()}
+	log := e.log.With().Str("component", "store").Logger()
+	e.st = &lazyStore{log: log, open: func(ctx context.Context) (store.Store, error) { return store.Open(ctx, o, log) }}
+	return e.st
+}
+
+func cmdHistory(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
+	if len(args) > 1 {
+		return e.usageErr(fs, "usage: vigie history [N]")
+	}
+	if isJSON(fs) {
+		n := 20
+		if len(args) == 1 {
+			v, err := strconv.Atoi(args[0])
+			if err != nil || v < 1 || v > 200 {
+				return e.usageErr(fs, "N must be a number from 1 to 200 (got %q)", args[0])
+			}
+			n = v
+		}
+		h, err := e.store().History(ctx, n)
+		if err != nil {
+			return e.fail("%v", err)
+		}
+		type entryJSON struct {
+			ID         int64     `json:"id"`
+			Time       time.Time `json:"time"`
+			ChatID     int64     `json:"chat_id"`
+			UserID     int64     `json:"user_id"`
+			Kind       string    `json:"kind"`
+			Command    string    `json:"command"`
+			Args       string    `json:"args"`
+			Outcome    string    `json:"outcome"`
+			DurationMS int64     `json:"duration_ms"`
+			Ref        string    `json:"ref,omitempty"`
+			Phase      string    `json:"phase,omitempty"`
+			Detail     string    `json:"detail,omitempty"`
+		}
+		out := make([]entryJSON, 0, len(h))
+		for _, x := range h {
+			out = append(out, entryJSON{x.ID, x.Time, x.ChatID, x.UserID, x.Kind, x.Command, x.Args, x.Outcome, x.Duration.Milliseconds(), x.Ref, x.Phase, x.Detail})
+		}
+		return e.printJSON(out)
+	}
+	mux, err := e.handlers()
+	if err != nil {
+		return e.fail("%v", err)
+	}
+	return e.runHandler(ctx, mux, handlers.Request{Command: "history", Args: strings.Join(args, " ")})
+}
