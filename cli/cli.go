@@ -55,6 +55,8 @@ func subcommands() []subcommand {
 		{name: "logs", args: "SERVICE [LINES]", help: "the redacted tail of a service's log, known errors marked", run: cmdLogs},
 		{name: "check", args: "[--json] [SERVICE]", help: "read-only checks derived from the corpus; exit 1 when something is found", run: cmdCheck, flags: jsonFlag},
 		{name: "scan", args: "[--json]", help: "match the last log lines of every running container against the pitfalls", run: cmdScan, flags: jsonFlag},
+		{name: "db", args: "[NAME]", help: "the stack's PostgreSQL: version, database sizes, connections", run: cmdDB},
+		{name: "scores", args: "[NAME]", help: "the model_scores table (§3.3), best and worst", run: cmdScores},
 		{name: "history", args: "[--json] [N]", help: "the last N commands and actions from the audit trail", run: cmdHistory, flags: jsonFlag},
 		{name: "eval", args: "[--json] [--min-top1 X] [--min-top3 Y] [--min-abstain Z] FILE.yaml", help: "score the matcher on an evaluation file", run: cmdEval, flags: evalFlags},
 		{name: "version", help: "print the version", run: cmdVersion},
@@ -249,14 +251,20 @@ func (e *env) handlers() (*handlers.Mux, error) {
 	}
 	st := e.store()
 	ix.SetVotes(st.votes)
+	var pg []handlers.PostgresTarget
+	for _, t := range e.cfg.Diagnostics.Postgres {
+		pg = append(pg, handlers.PostgresTarget{Name: t.Name, URL: t.URL.Reveal()})
+	}
 	e.mux = handlers.NewMux(handlers.Deps{
-		Audit:     st,
-		Feedback:  st,
-		Knowledge: ix,
-		Log:       e.log.With().Str("component", "handlers").Logger(),
-		MaxInput:  int64(e.cfg.Knowledge.MaxInputMB) << 20,
-		Stack:     stk,
-		Checks:    handlers.CheckSettings{LogLines: e.cfg.Checks.LogLines, RestartThreshold: e.cfg.Checks.RestartThreshold},
+		Postgres:        handlers.PostgresReader{},
+		PostgresTargets: pg,
+		Audit:           st,
+		Feedback:        st,
+		Knowledge:       ix,
+		Log:             e.log.With().Str("component", "handlers").Logger(),
+		MaxInput:        int64(e.cfg.Knowledge.MaxInputMB) << 20,
+		Stack:           stk,
+		Checks:          handlers.CheckSettings{LogLines: e.cfg.Checks.LogLines, RestartThreshold: e.cfg.Checks.RestartThreshold},
 	})
 	return e.mux, nil
 }

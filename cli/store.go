@@ -183,3 +183,22 @@ func cmdHistory(ctx context.Context, e *env, fs *flag.FlagSet, args []string) in
 	}
 	return e.runHandler(ctx, mux, handlers.Request{Command: "history", Args: strings.Join(args, " ")})
 }
+
+func cmdDB(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
+	return e.pgCommand(ctx, fs, args, "db")
+}
+
+func cmdScores(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
+	return e.pgCommand(ctx, fs, args, "scores")
+}
+
+func (e *env) pgCommand(ctx context.Context, fs *flag.FlagSet, args []string, cmd string) int {
+	if len(args) > 1 {
+		return e.usageErr(fs, "usage: vigie %s [NAME]", cmd)
+	}
+	mux, err := e.handlers()
+	if err != nil {
+		return e.fail("%v", err)
+	}
+	return e.runHandler(ctx, mux, handlers.Request{Command: cmd, Args: strings.Join(args, " ")})
+}

@@ -34,6 +34,8 @@ func commandTable() []Command {
 		{Name: "logs", Args: "SERVICE [LINES]", Help: "the redacted tail of a service's log, known errors marked", Run: runLogs},
 		{Name: "check", Args: "[SERVICE]", Help: "read-only checks from the corpus (env_file drift, healthchecks, socket, PG18, caps, OOM, restart loops)", Run: runCheck},
 		{Name: "scan", Help: "match the last log lines of every running container against the pitfalls", Run: runScan},
+		{Name: "db", Args: "[NAME]", Help: "the stack's PostgreSQL: version, database sizes, connections vs max", Run: runDB},
+		{Name: "scores", Args: "[NAME]", Help: "the model_scores table (§3.3): best and worst models", Run: runScores},
 		{Name: "history", Args: "[N]", Help: "the last N commands and actions from the audit trail: who, what, outcome", Run: runHistory},
 		{Name: "feedback", Args: "up|down ID", Help: "rate a diagnosis (the 👍/👎 buttons)", Hidden: true, Run: runFeedback},
 	}

@@ -120,6 +120,9 @@ type Deps struct {
 	Feedback Feedback
 	// Audit keeps the audit trail; nil: none.
 	Audit AuditLog
+	// Postgres reads the PostgreSQL servers of PostgresTargets (/db, /scores).
+	Postgres        Postgres
+	PostgresTargets []PostgresTarget
 }
 
 // Mux routes requests to the command table's handlers.
