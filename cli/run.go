@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"time"
 
 	"vigie/bot"
+	"vigie/store"
 )
 
 // cmdRun runs the Telegram bot until SIGINT or SIGTERM, then lets the
@@ -40,10 +42,11 @@ func cmdRun(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	if v, ok := pollTimeoutForTests(); ok {
 		o.PollTimeout = v
 	}
-	// The store is tried at start so that a wrong database.url or an
-	// unwritable data_dir is said at once; if PostgreSQL is merely down,
-	// the bot starts and reads go on with a note until it is back.
-	if _, err := e.store().get(ctx); err != nil && e.cfg.Database.URL.Reveal() == "" {
+	// The store is tried at start so that a wrong database.url, a wrong
+	// password or an unwritable data_dir is said at once; if PostgreSQL is
+	// merely down, the bot starts and reads go on with a note until it is
+	// back.
+	if _, err := e.store().get(ctx); err != nil && !errors.Is(err, store.ErrUnavailable) {
 		return e.fail("%v", err)
 	}
 	go e.store().pruneLoop(ctx, e.cfg.Audit.Retention.Std())

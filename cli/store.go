@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"flag"
-	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,9 +42,9 @@ func (l *lazyStore) get(ctx context.Context) (store.Store, error) {
 	l.lastTry = time.Now()
 	s, err := l.open(ctx)
 	if err != nil {
-		l.lastErr = fmt.Errorf("%w: %v", store.ErrUnavailable, err)
-		l.log.Warn().Err(err).Msg("store unavailable; retrying in the background")
-		return nil, l.lastErr
+		l.lastErr = err
+		l.log.Warn().Err(err).Msg("store unavailable; it will be tried again")
+		return nil, err
 	}
 	l.s, l.lastErr = s, nil
 	return s, nil
