@@ -299,11 +299,9 @@ func decode(k, v []byte, into any) error {
 // Audit log.
 
 func (s *boltStore) Audit(ctx context.Context, e AuditEntry) (int64, error) {
-	if e.Time.IsZero() {
-		e.Time = time.Now()
-	}
+	prepareAudit(&e)
 	rec := auditRec{
-		Time: normTime(e.Time), ChatID: e.ChatID, UserID: e.UserID, Kind: e.Kind, Command: e.Command,
+		Time: e.Time, ChatID: e.ChatID, UserID: e.UserID, Kind: e.Kind, Command: e.Command,
 		Args: e.Args, Outcome: e.Outcome, Duration: int64(e.Duration), Ref: e.Ref, Phase: e.Phase, Detail: e.Detail,
 	}
 	var id int64
@@ -462,7 +460,7 @@ func (s *boltStore) ListPending(ctx context.Context, state string) ([]PendingAct
 // Feedback.
 
 func (s *boltStore) AddFeedback(ctx context.Context, section, signature string, up bool, userID int64) error {
-	k := binary.BigEndian.AppendUint64(appendStr(appendStr(nil, signature), section), uint64(userID))
+	k := binary.BigEndian.AppendUint64(appendStr(appendStr(nil, signatureKey(signature)), cleanText(section)), uint64(userID))
 	return s.update(ctx, "add feedback", func(tx *bolt.Tx) error {
 		return put(tx.Bucket(bucketFeedback), k, voteRec{Up: up, At: normTime(time.Now())})
 	})
@@ -470,7 +468,7 @@ func (s *boltStore) AddFeedback(ctx context.Context, section, signature string, 
 
 func (s *boltStore) FeedbackFor(ctx context.Context, signature string) (map[string]Feedback, error) {
 	out := map[string]Feedback{}
-	prefix := appendStr(nil, signature)
+	prefix := appendStr(nil, signatureKey(signature))
 	err := s.view(ctx, "feedback", func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketFeedback).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {

@@ -7,10 +7,15 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// Open opens the store the options select: PostgreSQL when URL is set (the
-// schema is migrated before Open returns), else the embedded file under
-// DataDir (created 0700 if missing). Its errors are one line, name what to
-// fix, and wrap ErrUnavailable when the store could not be reached.
+// Open opens the store the options select: PostgreSQL when URL is set,
+// else the embedded file under DataDir (created 0700 if missing). Its
+// errors are one line, name what to fix, and wrap ErrUnavailable when the
+// store could not be reached. Connecting is bounded by Options.Timeout;
+// PostgreSQL schema migrations, applied before Open returns, get up to a
+// minute (a new index on a big audit table, another vigie migrating).
+//
+// The store holds the embedded file's lock, or a small connection pool,
+// until Close.
 func Open(ctx context.Context, o Options, log zerolog.Logger) (Store, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout

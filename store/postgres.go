@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -93,6 +92,10 @@ CREATE TABLE vigie_mutes (
 // vigies starting together on one database ("vigie" in ASCII).
 const migrationLock int64 = 0x7669676965
 
+// migrateTimeout bounds the migrations at Open when Options.Timeout is
+// shorter.
+const migrateTimeout = time.Minute
+
 // pgTarget names a server in messages and turns driver errors into
 // one-line store errors.
 type pgTarget struct {
@@ -126,15 +129,16 @@ func (t pgTarget) explain(parent context.Context, op string, err error) error {
 	}
 	at := "PostgreSQL at " + t.server
 	unavailable := func(msg string) error { return &Error{Msg: at + ": " + msg, Kind: ErrUnavailable, Err: err} }
+	misconfigured := func(msg string) error { return &Error{Msg: at + ": " + msg, Kind: ErrConfig, Err: err} }
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
 		case pe.Code == "28P01":
-			return unavailable(fmt.Sprintf("password authentication failed for user %q", t.user))
+			return misconfigured(fmt.Sprintf("password authentication failed for user %q", t.user))
 		case pe.Code == "28000":
-			return unavailable(fmt.Sprintf("user %q may not connect to database %q (pg_hba.conf or role)", t.user, t.db))
+			return misconfigured(fmt.Sprintf("user %q may not connect to database %q (pg_hba.conf or role)", t.user, t.db))
 		case pe.Code == "3D000":
-			return unavailable(fmt.Sprintf("database %q does not exist", t.db))
+			return misconfigured(fmt.Sprintf("database %q does not exist", t.db))
 		case pe.Code == "53300":
 			return unavailable("too many connections")
 		case pe.Code == "57014" && parent.Err() == nil:
@@ -180,26 +184,42 @@ func setDefault(params map[string]string, k, v string) {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-var userinfo = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*://[^:/?#@]*:).*@`)
-
-// redactURL masks the password of a connection string, even one too broken
-// to parse: everything between "user:" and the last "@" goes.
+// redactURL returns a connection URL with its password masked, or "" when
+// the string is not a URL whose parts are certain (a broken one can hold
+// its password anywhere, even where the port should be).
 func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" || u.Opaque != "" {
+		return ""
+	}
 	var secrets []string
-	if u, err := url.Parse(s); err == nil && u.User != nil {
+	if u.User != nil {
 		if p, ok := u.User.Password(); ok {
-			secrets = append(secrets, p, url.QueryEscape(p))
+			secrets = append(secrets, p)
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
 		}
 	}
-	s = userinfo.ReplaceAllString(s, "${1}"+redact.Mask+"@")
-	return redact.Values(s, secrets...)
+	q := u.Query()
+	for k := range q {
+		if k == "password" || k == "sslpassword" {
+			secrets = append(secrets, q.Get(k))
+			q.Set(k, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
+	out := strings.Replace(u.String(), "xxxxx", redact.Mask, -1)
+	return redact.Values(out, secrets...)
 }
 
 // badURL is the error of a connection string pgx cannot parse. The
 // parser's own message is left out: it may quote the string, password
-// included.
+// included; the string itself is shown only when it is a URL whose
+// password can be masked for certain.
 func badURL(key, raw string) error {
-	msg := "not a valid PostgreSQL URL (" + oneLine(redactURL(raw)) + ")"
+	msg := "not a valid PostgreSQL URL"
+	if r := redactURL(raw); r != "" && !strings.ContainsAny(r, "\r\n") {
+		msg += " (" + r + ")"
+	}
 	if key != "" {
 		msg = key + ": " + msg
 	}
@@ -230,12 +250,22 @@ func openPostgres(ctx context.Context, o Options, log zerolog.Logger) (Store, er
 	if err != nil {
 		return nil, t.explain(ctx, "connect", err)
 	}
-	mctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	pctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	from, to, err := migrate(mctx, pool)
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, t.explain(ctx, "connect", err)
+	}
+	// Connecting is bounded by the timeout; a migration that rewrites a
+	// big table, or waits for another vigie's, may take longer.
+	mt := t
+	mt.timeout = max(o.Timeout, migrateTimeout)
+	mctx, cancel := context.WithTimeout(ctx, mt.timeout)
+	defer cancel()
+	from, to, err := migrate(mctx, pool, mt.timeout)
 	if err != nil {
 		pool.Close()
-		return nil, t.explain(ctx, "migrate schema", err)
+		return nil, mt.explain(ctx, "migrate schema", err)
 	}
 	l := log.Info().Str("backend", "postgres").Str("server", t.server).Str("database", t.db).Int("schema", to)
 	if from != to {
@@ -247,12 +277,15 @@ func openPostgres(ctx context.Context, o Options, log zerolog.Logger) (Store, er
 
 // migrate applies the migrations not yet recorded, in one transaction
 // under an advisory lock, and returns the versions before and after.
-func migrate(ctx context.Context, pool *pgxpool.Pool) (from, to int, err error) {
+func migrate(ctx context.Context, pool *pgxpool.Pool, timeout time.Duration) (from, to int, err error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer rollback(ctx, tx)
+	if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', $1, true)`, strconv.FormatInt(timeout.Milliseconds(), 10)); err != nil {
+		return 0, 0, fmt.Errorf("statement timeout: %w", err)
+	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
 		return 0, 0, fmt.Errorf("advisory lock: %w", err)
 	}
@@ -322,15 +355,13 @@ func fromNull(t *time.Time) time.Time {
 // Audit log.
 
 func (s *pgStore) Audit(ctx context.Context, e AuditEntry) (int64, error) {
-	if e.Time.IsZero() {
-		e.Time = time.Now()
-	}
+	prepareAudit(&e)
 	var id int64
 	err := s.call(ctx, "audit", func(ctx context.Context) error {
 		return s.pool.QueryRow(ctx, `
 INSERT INTO vigie_audit (time, chat_id, user_id, kind, command, args, outcome, duration_ns, ref, phase, detail)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-			normTime(e.Time), e.ChatID, e.UserID, e.Kind, e.Command, e.Args, e.Outcome, int64(e.Duration),
+			e.Time, e.ChatID, e.UserID, e.Kind, e.Command, e.Args, e.Outcome, int64(e.Duration),
 			e.Ref, e.Phase, e.Detail).Scan(&id)
 	})
 	if err != nil {
@@ -487,7 +518,7 @@ func (s *pgStore) AddFeedback(ctx context.Context, section, signature string, up
 		_, err := s.pool.Exec(ctx, `
 INSERT INTO vigie_feedback (signature, section, user_id, up, voted_at) VALUES ($1, $2, $3, $4, now())
 ON CONFLICT (signature, section, user_id) DO UPDATE SET up = EXCLUDED.up, voted_at = EXCLUDED.voted_at`,
-			signature, section, userID, up)
+			signatureKey(signature), cleanText(section), userID, up)
 		return err
 	})
 }
@@ -497,7 +528,7 @@ func (s *pgStore) FeedbackFor(ctx context.Context, signature string) (map[string
 	err := s.call(ctx, "feedback", func(ctx context.Context) error {
 		rows, err := s.pool.Query(ctx, `
 SELECT section, count(*) FILTER (WHERE up), count(*) FILTER (WHERE NOT up)
-FROM vigie_feedback WHERE signature = $1 GROUP BY section`, signature)
+FROM vigie_feedback WHERE signature = $1 GROUP BY section`, signatureKey(signature))
 		if err != nil {
 			return err
 		}

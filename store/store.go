@@ -6,13 +6,14 @@
 //
 //   - The embedded backend (the default, Options.URL empty) is a single bbolt
 //     file, <data_dir>/vigie.db. bbolt is pure Go (no cgo, so vigie stays one
-//     static binary), keeps everything in one file that a backup copies as is,
-//     and is an ACID copy-on-write B+tree that fsyncs on every commit: a
-//     killed process or a power cut never corrupts the file and never loses a
-//     write whose call returned. Its one-writer-at-a-time model is what vigie
-//     needs (a few writes a minute), and its file lock keeps a second vigie
-//     from sharing the file by mistake. SQLite would need cgo or a
-//     transpiled driver; a log-structured store would need compaction.
+//     static binary), keeps everything in one file (back it up with vigie
+//     stopped), and is an ACID copy-on-write B+tree that fsyncs on every
+//     commit: a killed process or a power cut never corrupts the file and
+//     never loses a write whose call returned. Its one-writer-at-a-time
+//     model is what vigie needs (a few writes a minute), and its file lock
+//     keeps a second vigie from sharing the file by mistake. SQLite would
+//     need cgo or a transpiled driver; a log-structured store would need
+//     compaction.
 //   - The PostgreSQL backend (Options.URL set) is for an operator who already
 //     runs PostgreSQL and wants the audit log there. Its schema is created by
 //     versioned migrations at Open; all its tables are prefixed vigie_.
@@ -22,14 +23,18 @@
 //
 // Every failure to reach the store (server down, wrong password, file locked
 // by another vigie, timeout) wraps ErrUnavailable and reads as one line that
-// is safe to show: no password, no server dump. Times come back in UTC, to
-// the microsecond, whatever the backend.
+// is safe to show: no password, no server dump. Both backends return the
+// same values: times in UTC to the microsecond, text as valid UTF-8 without
+// NUL bytes (pasted logs carry both), empty parameter maps as nil.
 package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -122,6 +127,9 @@ var (
 	// unreachable, login refused, no answer within the timeout, file locked
 	// by another vigie, store closed. Nothing was written.
 	ErrUnavailable = errors.New("the store cannot be reached")
+	// ErrConfig says the store's settings are wrong (password, role,
+	// database): no retry will help until they are fixed.
+	ErrConfig = errors.New("the store is misconfigured")
 )
 
 // Error is a store failure whose message is one line that is safe to show
@@ -134,6 +142,7 @@ type Error struct {
 	Err  error
 }
 
+// Error returns the one-line message.
 func (e *Error) Error() string { return e.Msg }
 
 // Unwrap returns the sentinel and the cause, so errors.Is finds both.
@@ -231,6 +240,13 @@ func checkPending(p *PendingAction) error {
 	if p.State == "" {
 		p.State = StatePending
 	}
+	if len(p.Params) > 0 {
+		clean := make(map[string]string, len(p.Params))
+		for k, v := range p.Params {
+			clean[cleanText(k)] = cleanText(v)
+		}
+		p.Params = clean
+	}
 	return nil
 }
 
@@ -249,6 +265,40 @@ func normParams(m map[string]string) map[string]string {
 		return nil
 	}
 	return m
+}
+
+// cleanText makes text storable the same way by both backends: valid
+// UTF-8 (JSON would coerce it, PostgreSQL would refuse it) and no NUL byte
+// (PostgreSQL text cannot hold one). Pasted logs carry both.
+func cleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
+}
+
+// prepareAudit fills the time of an entry and cleans its text.
+func prepareAudit(e *AuditEntry) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	e.Time = normTime(e.Time)
+	for _, f := range []*string{&e.Kind, &e.Command, &e.Args, &e.Outcome, &e.Ref, &e.Phase, &e.Detail} {
+		*f = cleanText(*f)
+	}
+}
+
+// maxSignature is the longest signature kept as is: PostgreSQL cannot
+// index a key of more than about 2.7 kB, and a signature comes from a chat.
+const maxSignature = 512
+
+// signatureKey is how a signature is stored: as is when short, else by its
+// SHA-256, the same way on write and on read.
+func signatureKey(sig string) string {
+	sig = cleanText(sig)
+	if len(sig) <= maxSignature {
+		return sig
+	}
+	h := sha256.Sum256([]byte(sig))
+	return "sha256:" + hex.EncodeToString(h[:])
 }
 
 // conflict is the error of a transition from a state the action is not in.
