@@ -471,3 +471,59 @@ func writeConfig(t *testing.T, body string) string {
 	}
 	return p
 }
+
+// PostgreSQL down at start: the bot starts, answers, and says the request
+// was not recorded.
+func TestBotStoreDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close() // nothing listens there now
+	t.Setenv("VIGIE_DATABASE_URL", fmt.Sprintf("postgres://vigie:secretpw@127.0.0.1:%d/vigie?sslmode=disable&connect_timeout=2", port))
+	r := startBot(t, "")
+	r.fake.SendText(dm, dm, "/pitfall 41.1")
+	m := r.reply(t, dm, 1)
+	if !strings.Contains(m.PlainText, "§41.1") {
+		t.Fatalf("reply %q", m.PlainText)
+	}
+	note := r.reply(t, dm, 2)
+	if !strings.Contains(note.PlainText, "audit unavailable: this request was not recorded") {
+		t.Errorf("note %q", note.PlainText)
+	}
+	if strings.Contains(r.logs.String(), "secretpw") {
+		t.Error("the database password reached the log")
+	}
+}
+
+// Mistakes in the store's settings stop the bot at start, in one line.
+func TestBotStoreMisconfigured(t *testing.T) {
+	fake := tgfake.New(t, "")
+	t.Setenv("TELEGRAM_BOT_TOKEN", fake.Token)
+	file := filepath.Join(t.TempDir(), "a-file")
+	os.WriteFile(file, []byte("x"), 0o600)
+	type tc struct{ cfg, want string }
+	cases := map[string]tc{
+		"data_dir is a file": {fmt.Sprintf("data_dir: %s/sub\ntelegram: {api_url: %s, allowed_chats: [1]}\n", file, fake.URL), "vigie: data_dir " + file + "/sub"},
+		"bad database.url":   {fmt.Sprintf("database: {url: 'postgres://u:pw@[nope'}\ntelegram: {api_url: %s, allowed_chats: [1]}\n", fake.URL), "database.url: not a valid URL"},
+	}
+	if psql(t, adminURL(), "SELECT 1") == nil {
+		wrong := strings.Replace(adminURL(), "vigie:vigie@", "vigie:wrong-password@", 1)
+		cases["wrong password"] = tc{fmt.Sprintf("data_dir: %s\ndatabase: {url: %q}\ntelegram: {api_url: %s, allowed_chats: [1]}\n", t.TempDir(), wrong, fake.URL), `password authentication failed for user "vigie"`}
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, errs, code := run(t, "", "run", "--config", writeConfig(t, c.cfg))
+			if code != ExitFailure || !strings.Contains(errs, c.want) {
+				t.Errorf("exit %d, stderr %q, want %q", code, errs, c.want)
+			}
+			if strings.Contains(errs, "wrong-password") || strings.Contains(errs, ":pw@") {
+				t.Errorf("a password was printed: %s", errs)
+			}
+			if len(fake.Calls("getUpdates")) > 0 {
+				t.Error("the bot started")
+			}
+		})
+	}
+}
