@@ -8,8 +8,11 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"vigie/knowledge"
 	"vigie/store"
 )
+
+type knowledgeVotes = knowledge.Votes
 
 // The audit trail is the real embedded store, in a temporary directory.
 func TestAuditAndHistory(t *testing.T) {
@@ -82,5 +85,61 @@ func TestAuditDown(t *testing.T) {
 	m.Handle(context.Background(), Request{Command: "history"}, rec)
 	if out := dump(rec.replies); !strings.Contains(out, "audit unavailable") || !strings.Contains(out, "unreachable") {
 		t.Errorf("history with the store down: %s", out)
+	}
+}
+
+// 👎 on a diagnosis, stored in the real embedded store, reorders the
+// candidates when the same error comes back.
+func TestFeedbackChangesRanking(t *testing.T) {
+	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir()}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m := newMux(t)
+	m.deps.Feedback = st
+	text := `Ansible says the nocodb env file changed and the restart handler ran, but docker inspect still shows the old NC_DB value in Config.Env`
+	diagnose := func() Reply {
+		rec := &recorder{}
+		if err := m.Handle(context.Background(), Request{Text: text, UserID: 42}, rec); err != nil {
+			t.Fatal(err)
+		}
+		return rec.replies[0]
+	}
+	first := diagnose()
+	down := ""
+	for _, row := range first.Buttons {
+		for _, b := range row {
+			if b.Label == "👎" {
+				down = b.Arg
+			}
+		}
+	}
+	if down == "" {
+		t.Fatalf("no 👎 button: %+v", first.Buttons)
+	}
+	firstID := strings.Fields(down)[1]
+	rec := &recorder{}
+	m.Handle(context.Background(), Request{Command: "feedback", Args: down, UserID: 42, Source: SourceButton}, rec)
+	if !strings.Contains(dump(rec.replies), "noted for §"+firstID) {
+		t.Fatalf("feedback reply %s", dump(rec.replies))
+	}
+	sig := strings.Fields(down)[2]
+	fb, err := st.FeedbackFor(context.Background(), sig)
+	if err != nil || fb[firstID].Down != 1 {
+		t.Fatalf("stored feedback %+v %v", fb, err)
+	}
+	kx := m.deps.Knowledge.(interface{ SetVotes(knowledgeVotes) })
+	kx.SetVotes(func(s string) map[string]int {
+		f, _ := st.FeedbackFor(context.Background(), s)
+		out := map[string]int{}
+		for k, v := range f {
+			out[k] = v.Up - v.Down
+		}
+		return out
+	})
+	second := diagnose()
+	if strings.HasPrefix(second.Blocks[0].Text, "§"+firstID+" ") {
+		t.Errorf("§%s is still first after a 👎", firstID)
 	}
 }
