@@ -430,11 +430,18 @@ func (ix *Index) decide(q *query, cands []*candidate) ([]Match, bool) {
 		if i >= MaxMatches || c.bm25 == 0 {
 			break
 		}
-		// Others are kept only when close to the best.
-		if !abstain && i > 0 && (c.rank < 0.5*top.rank || c.score < abstainBelow) {
+		// Past the third, others are kept only when close to the best; the
+		// first three are always shown, the weak ones marked low, so that
+		// an operator sees where else to look.
+		close := c.rank >= 0.5*top.rank && c.score >= abstainBelow
+		if !abstain && i >= 3 && !close {
 			break
 		}
-		out = append(out, ix.toMatch(q, c, abstain, top))
+		m := ix.toMatch(q, c, abstain, top)
+		if !abstain && i > 0 && !close {
+			m.Confidence = Low
+		}
+		out = append(out, m)
 	}
 	return out, abstain
 }
