@@ -380,8 +380,11 @@ func distinctive(sig string) bool {
 	if len(units) >= 2 {
 		return true
 	}
+	// One word: only an error identifier (ERR_SSL_PROTOCOL_ERROR, a
+	// compound of three parts at least, with underscores). Host names and
+	// file names (cut.ewutelo.cloud, openclaw.json) say where, not what.
 	for _, n := range units {
-		if n >= 4 { // the compound and three parts at least
+		if n >= 4 && strings.Contains(sig, "_") && !strings.ContainsAny(sig, "./ ") {
 			return true
 		}
 	}
