@@ -371,6 +371,11 @@ func looksLikeCode(s string) bool {
 // distinctive reports a signature worth matching as a phrase: two words or
 // more, or one long compound identifier (ERR_SSL_PROTOCOL_ERROR).
 func distinctive(sig string) bool {
+	// Without a space, a signature is one token: only an error identifier
+	// counts; URLs, host, file and path names say where, not what.
+	if !strings.ContainsAny(sig, " \t") && (!strings.Contains(sig, "_") || strings.ContainsAny(sig, "./:")) {
+		return false
+	}
 	units := map[int]int{}
 	tokenize(sig, 0, func(t term) {
 		if t.weight >= 1 {

@@ -27,8 +27,11 @@ func TestDebugEval(t *testing.T) {
 	if os.Getenv("DATA") != "" {
 		cases = loadDataCases(t)
 	}
-	if os.Getenv("BLIND") != "" {
-		b, _ := os.ReadFile("/tmp/blind/blind-errors.yaml")
+	if f := os.Getenv("BLIND"); f != "" {
+		if f == "1" {
+			f = "/tmp/blind/blind-errors.yaml"
+		}
+		b, _ := os.ReadFile(f)
 		cases, _ = ParseCases(b)
 	}
 	secs, _ := Parse("x", DefaultCorpus)
@@ -91,15 +94,18 @@ func TestDumpFeatures(t *testing.T) {
 	data, _ := os.ReadFile("../../shared/eval/dev-errors.yaml")
 	cases, _ := ParseCases(data)
 	cases = append(cases, loadDataCases(t)...)
-	if b, err := os.ReadFile("/tmp/blind/blind-errors.yaml"); err == nil {
-		bc, err := ParseCases(b)
-		if err != nil {
-			t.Fatal(err)
+	for _, f := range []string{"/tmp/blind/blind-errors.yaml", "/tmp/blind2/blind2-errors.yaml"} {
+		b, err := os.ReadFile(f)
+		if err == nil {
+			bc, err := ParseCases(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range bc {
+				bc[i].ID = "B:" + bc[i].ID
+			}
+			cases = append(cases, bc...)
 		}
-		for i := range bc {
-			bc[i].ID = "B:" + bc[i].ID
-		}
-		cases = append(cases, bc...)
 	}
 	secs, _ := Parse("x", DefaultCorpus)
 	ix := NewIndex(secs, DefaultServices)
