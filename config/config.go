@@ -42,6 +42,10 @@ const (
 	// DefaultAuditRetention is how long audit entries are kept before they
 	// are pruned.
 	DefaultAuditRetention = 720 * time.Hour
+	// DefaultComposeTimeout bounds each compose command vigie runs.
+	DefaultComposeTimeout = 5 * time.Minute
+	// DefaultConfirmTTL is how long a plan waits for its confirmation.
+	DefaultConfirmTTL = 5 * time.Minute
 
 	// EnvConfig names the config file when --config is not given.
 	EnvConfig = "VIGIE_CONFIG"
@@ -129,6 +133,17 @@ const (
 	maxAuditRetention  = 87600 * time.Hour
 )
 
+// Bounds of the compose and actions sections. A compose command given under
+// 10s fails on any image pull; over 30m a hung one holds the action (and its
+// host) for too long. A plan that waits under 30s expires while it is read;
+// over an hour the state it was planned on has likely changed.
+const (
+	minComposeTimeout = 10 * time.Second
+	maxComposeTimeout = 30 * time.Minute
+	minConfirmTTL     = 30 * time.Second
+	maxConfirmTTL     = time.Hour
+)
+
 // Config is the whole of vigie's configuration, as read from YAML.
 type Config struct {
 	// Log configures logging.
@@ -152,6 +167,14 @@ type Config struct {
 	Audit Audit `yaml:"audit" json:"audit"`
 	// Diagnostics lists the databases the read-only diagnostics look into.
 	Diagnostics Diagnostics `yaml:"diagnostics" json:"diagnostics"`
+	// Compose configures the compose CLI run for compose actions.
+	Compose Compose `yaml:"compose" json:"compose"`
+	// Safety can turn every action off.
+	Safety Safety `yaml:"safety" json:"safety"`
+	// Actions tunes the plan-and-confirm flow of actions.
+	Actions Actions `yaml:"actions" json:"actions"`
+	// Runbooks chooses where user runbooks are read from.
+	Runbooks Runbooks `yaml:"runbooks" json:"runbooks"`
 }
 
 // Log configures logging.
@@ -301,6 +324,40 @@ type PostgresTarget struct {
 	URL Secret `yaml:"url" json:"url"`
 }
 
+// Compose configures the compose CLI vigie runs for compose actions
+// (recreate, opencut on/off).
+type Compose struct {
+	// Command is the program and leading arguments of the compose CLI,
+	// e.g. [docker, compose], or [docker-compose] for compose v1; the
+	// action's own arguments follow them. It is run directly, not through
+	// a shell, so the first element is a program name or path.
+	Command []string `yaml:"command" json:"command"`
+	// Timeout bounds each compose command (10s to 30m).
+	Timeout Duration `yaml:"timeout" json:"timeout"`
+}
+
+// Safety can turn every action off, leaving vigie read-only.
+type Safety struct {
+	// ReadOnly disables every action: no action buttons are shown, and
+	// /recreate, /restart and /opencut refuse in one line.
+	ReadOnly bool `yaml:"read_only" json:"read_only"`
+}
+
+// Actions tunes the plan-and-confirm flow of actions.
+type Actions struct {
+	// ConfirmTTL is how long a plan waits for its confirmation before it
+	// expires (30s to 1h).
+	ConfirmTTL Duration `yaml:"confirm_ttl" json:"confirm_ttl"`
+}
+
+// Runbooks chooses where user runbooks are read from.
+type Runbooks struct {
+	// Dir is a directory of user runbooks (*.yaml), added to the ones
+	// embedded in the binary; empty means the embedded ones only. A
+	// relative path is relative to the working directory.
+	Dir string `yaml:"dir" json:"dir"`
+}
+
 // DockerHosts returns the hosts to look at, in a slice the caller may modify:
 // the configured ones, or when there are none a single host named "local"
 // whose endpoint is $DOCKER_HOST when set and non-empty, else
@@ -358,6 +415,13 @@ func Default() Config {
 		},
 		Audit: Audit{
 			Retention: Duration(DefaultAuditRetention),
+		},
+		Compose: Compose{
+			Command: []string{"docker", "compose"},
+			Timeout: Duration(DefaultComposeTimeout),
+		},
+		Actions: Actions{
+			ConfirmTTL: Duration(DefaultConfirmTTL),
 		},
 	}
 }

@@ -61,6 +61,9 @@ func TestTestdata(t *testing.T) {
 		{file: "duration-no-unit.yaml", wantLoad: `testdata/duration-no-unit.yaml:2: checks.timeout: not a duration "10" (add a unit, e.g. "10s")`},
 		{file: "duration-wrong-type.yaml", wantLoad: `testdata/duration-wrong-type.yaml:2: checks.timeout: expected a duration such as "10s", got a list`},
 		{file: "diagnostics-misspelt-key.yaml", wantLoad: `testdata/diagnostics-misspelt-key.yaml:4: unknown key "diagnostics.postgres[0].ulr" (did you mean "url"?)`},
+		{file: "compose-command-not-a-list.yaml", wantLoad: `testdata/compose-command-not-a-list.yaml:2: compose.command: expected a list, got "docker ..."`},
+		{file: "safety-misspelt-key.yaml", wantLoad: `testdata/safety-misspelt-key.yaml:2: unknown key "safety.readonly" (did you mean "read_only"?)`},
+		{file: "safety-read-only-wrong-type.yaml", wantLoad: `testdata/safety-read-only-wrong-type.yaml:2: safety.read_only: expected true or false, got "maybe"`},
 		{file: "multi-document.yaml", wantLoad: `testdata/multi-document.yaml:3: only one YAML document is allowed`},
 
 		// Expansion.
@@ -144,6 +147,14 @@ func TestTestdata(t *testing.T) {
 		{file: "diagnostics-url-missing.yaml", want: []string{`diagnostics.postgres[0].url: required`}},
 		{file: "diagnostics-url-bad-scheme.yaml", want: []string{`diagnostics.postgres[0].url: not a PostgreSQL URL (postgres:// or postgresql://)`}},
 		{file: "diagnostics-url-invalid.yaml", want: []string{`diagnostics.postgres[0].url: not a valid URL`}},
+		{file: "compose-command-empty.yaml", want: []string{`compose.command: must not be empty`}},
+		{file: "compose-command-spaces.yaml", want: []string{`compose.command[0]: must be a program name without spaces (got "docker compose")`}},
+		{file: "compose-command-empty-arg.yaml", want: []string{`compose.command[2]: must not be empty`}},
+		{file: "compose-timeout-too-short.yaml", want: []string{`compose.timeout: must be between 10s and 30m (got 9s)`}},
+		{file: "compose-timeout-too-long.yaml", want: []string{`compose.timeout: must be between 10s and 30m (got 31m)`}},
+		{file: "actions-confirm-ttl-too-short.yaml", want: []string{`actions.confirm_ttl: must be between 30s and 1h (got 29s)`}},
+		{file: "actions-confirm-ttl-too-long.yaml", want: []string{`actions.confirm_ttl: must be between 30s and 1h (got 1h1m)`}},
+		{file: "runbooks-dir-empty-path.yaml", want: []string{`runbooks.dir: empty path`}},
 		{file: "bot-missing-token.yaml", bot: true, want: []string{`telegram.token: required (set TELEGRAM_BOT_TOKEN)`}},
 		{file: "bot-no-chats.yaml", bot: true, want: []string{`telegram.allowed_chats: at least one chat id is required`}},
 		{file: "webhook-no-secret.yaml", bot: true, want: []string{`telegram.webhook.secret_token: required with webhook.listen (set TELEGRAM_WEBHOOK_SECRET)`}},
@@ -169,6 +180,11 @@ func TestTestdata(t *testing.T) {
 			`diagnostics.postgres[0].name: must match [a-z0-9][a-z0-9_-]* (got "Javisi")`,
 			`diagnostics.postgres[0].url: required`,
 			`diagnostics.postgres[1].url: not a valid URL`,
+			`compose.command[0]: must be a program name without spaces (got "docker compose")`,
+			`compose.command[1]: must not be empty`,
+			`compose.timeout: must be between 10s and 30m (got 1h)`,
+			`actions.confirm_ttl: must be between 30s and 1h (got 10s)`,
+			`runbooks.dir: empty path`,
 		}},
 	}
 
@@ -313,6 +329,13 @@ func TestLoadFull(t *testing.T) {
 			{Name: "javisi", URL: "postgres://n8n:full-yaml-n8n-password@postgresql:5432/n8n"},
 			{Name: "kaneo_2", URL: "postgresql://kaneo@[fd00::20]:5432/kaneo"},
 		}},
+		Compose: Compose{
+			Command: []string{"docker-compose", "--ansi", "never"},
+			Timeout: Duration(10 * time.Minute),
+		},
+		Safety:   Safety{ReadOnly: true},
+		Actions:  Actions{ConfirmTTL: Duration(150 * time.Second)},
+		Runbooks: Runbooks{Dir: "/etc/vigie/runbooks"},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("got  %#v\nwant %#v\n(token %q, database.url %q)", cfg, want, cfg.Telegram.Token.Reveal(), cfg.Database.URL.Reveal())

@@ -87,6 +87,7 @@ func (c Config) validate(bot bool) error {
 	c.validateChecks(&ps)
 	c.validateStore(&ps)
 	c.validateDiagnostics(&ps)
+	c.validateActions(&ps)
 	return ps.err()
 }
 
@@ -392,6 +393,37 @@ func validatePostgresURL(ps *problems, key string, s Secret) {
 	}
 	if _, err := url.Parse(raw); err != nil {
 		ps.add(key, "not a valid URL")
+	}
+}
+
+// validateActions checks the compose, actions and runbooks sections (safety
+// has nothing to check). The compose command is run without a shell, so a
+// first element holding a space ("docker compose" written as one string) is
+// a program that does not exist; later elements are arguments and may hold
+// spaces, but none may be blank. An empty runbooks.dir is valid: it means
+// the embedded runbooks only.
+func (c Config) validateActions(ps *problems) {
+	const cmd = "compose.command"
+	if len(c.Compose.Command) == 0 {
+		ps.add(cmd, "must not be empty")
+	}
+	for i, arg := range c.Compose.Command {
+		key := fmt.Sprintf("%s[%d]", cmd, i)
+		switch {
+		case strings.TrimSpace(arg) == "":
+			ps.add(key, "must not be empty")
+		case i == 0 && strings.ContainsFunc(arg, unicode.IsSpace):
+			ps.add(key, "must be a program name without spaces (got %q)", arg)
+		}
+	}
+	if d := c.Compose.Timeout; d < Duration(minComposeTimeout) || d > Duration(maxComposeTimeout) {
+		ps.add("compose.timeout", "must be between %s and %s (got %s)", Duration(minComposeTimeout), Duration(maxComposeTimeout), d)
+	}
+	if d := c.Actions.ConfirmTTL; d < Duration(minConfirmTTL) || d > Duration(maxConfirmTTL) {
+		ps.add("actions.confirm_ttl", "must be between %s and %s (got %s)", Duration(minConfirmTTL), Duration(maxConfirmTTL), d)
+	}
+	if d := c.Runbooks.Dir; d != "" && strings.TrimSpace(d) == "" {
+		ps.add("runbooks.dir", "empty path")
 	}
 }
 

@@ -253,6 +253,26 @@ func (l *lineCollector) done() []LogLine {
 	return l.lines
 }
 
+// Restart restarts a container (SIGTERM, then SIGKILL after grace).
+func (e *engine) Restart(ctx context.Context, id string, grace time.Duration) error {
+	secs := int(grace.Seconds())
+	_, err := e.cli.ContainerRestart(ctx, id, client.ContainerRestartOptions{Timeout: &secs})
+	return e.explain(err)
+}
+
+// Start starts a stopped container.
+func (e *engine) Start(ctx context.Context, id string) error {
+	_, err := e.cli.ContainerStart(ctx, id, client.ContainerStartOptions{})
+	return e.explain(err)
+}
+
+// Stop stops a running container.
+func (e *engine) Stop(ctx context.Context, id string, grace time.Duration) error {
+	secs := int(grace.Seconds())
+	_, err := e.cli.ContainerStop(ctx, id, client.ContainerStopOptions{Timeout: &secs})
+	return e.explain(err)
+}
+
 // Stats takes one sample of a container's CPU and memory use.
 func (e *engine) Stats(ctx context.Context, id string) (Stats, error) {
 	res, err := e.cli.ContainerStats(ctx, id, client.ContainerStatsOptions{Stream: false})
