@@ -19,6 +19,9 @@ type chatReplier struct {
 	chatID int64
 	userID int64
 	editID int
+	// sticky keeps editing the same message: a confirmed plan shows its
+	// progress, then its outcome, in place.
+	sticky bool
 }
 
 func (b *Bot) replier(chatID, userID int64, editID int) *chatReplier {
@@ -34,7 +37,13 @@ func (r *chatReplier) keyboard(rows [][]handlers.Button) *models.InlineKeyboardM
 	for _, row := range rows {
 		var out []models.InlineKeyboardButton
 		for _, bt := range row {
-			id := r.b.callbacks.add(button{chatID: r.chatID, userID: r.userID, action: bt.Action, arg: bt.Arg})
+			// A plan's ✅/❌ may be pressed by any operator of the chat (the
+			// handlers check the role); other buttons by who asked.
+			owner := r.userID
+			if bt.Action == "confirm" || bt.Action == "cancel" {
+				owner = 0
+			}
+			id := r.b.callbacks.add(button{chatID: r.chatID, userID: owner, action: bt.Action, arg: bt.Arg})
 			out = append(out, models.InlineKeyboardButton{Text: bt.Label, CallbackData: id})
 		}
 		if len(out) > 0 {
@@ -59,7 +68,9 @@ func (r *chatReplier) Send(ctx context.Context, rep handlers.Reply) error {
 		}
 		if i == 0 && r.editID != 0 {
 			err := r.edit(ctx, r.editID, text, markup)
-			r.editID = 0
+			if !r.sticky {
+				r.editID = 0
+			}
 			if err == nil {
 				continue
 			}
@@ -149,9 +160,13 @@ func (b *Bot) onCallback(ctx context.Context, q *models.CallbackQuery, role Role
 	stop := b.typing(ctx, msg.Chat.ID)
 	defer stop()
 	out := b.replier(msg.Chat.ID, q.From.ID, 0)
-	if bt.action == "pitfall" {
+	switch bt.action {
+	case "pitfall":
 		// Reading the full section replaces the summary it was under.
 		out.editID = msg.ID
+	case "confirm", "cancel":
+		// The plan message turns into its progress, then its outcome.
+		out.editID, out.sticky = msg.ID, true
 	}
 	if err := b.mux.Handle(ctx, req, out); err != nil && !errors.Is(err, context.Canceled) {
 		b.log.Error().Err(err).Msg("button reply failed")

@@ -17,6 +17,7 @@ import (
 	"vigie/config"
 	"vigie/handlers"
 	"vigie/knowledge"
+	"vigie/runbooks"
 	"vigie/stack"
 )
 
@@ -255,7 +256,17 @@ func (e *env) handlers() (*handlers.Mux, error) {
 	for _, t := range e.cfg.Diagnostics.Postgres {
 		pg = append(pg, handlers.PostgresTarget{Name: t.Name, URL: t.URL.Reveal()})
 	}
+	rbs, err := runbooks.LoadOptions{SectionExists: func(id string) bool { _, ok := ix.Section(id); return ok }}.Load(e.cfg.Runbooks.Dir)
+	if err != nil {
+		return nil, err
+	}
 	e.mux = handlers.NewMux(handlers.Deps{
+		Actions: handlers.ActionSettings{
+			Runbooks: rbs, Executor: stk, Pending: st,
+			Compose:    stack.Compose{Command: e.cfg.Compose.Command, Timeout: e.cfg.Compose.Timeout.Std()},
+			ReadOnly:   e.cfg.Safety.ReadOnly,
+			ConfirmTTL: e.cfg.Actions.ConfirmTTL.Std(),
+		},
 		Postgres:        handlers.PostgresReader{},
 		PostgresTargets: pg,
 		Audit:           st,

@@ -201,3 +201,27 @@ func (e *env) pgCommand(ctx context.Context, fs *flag.FlagSet, args []string, cm
 	}
 	return e.runHandler(ctx, mux, handlers.Request{Command: cmd, Args: strings.Join(args, " ")})
 }
+
+func (l *lazyStore) PutPending(ctx context.Context, p store.PendingAction) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.PutPending(ctx, p)
+}
+
+func (l *lazyStore) GetPending(ctx context.Context, id string) (store.PendingAction, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return store.PendingAction{}, err
+	}
+	return s.GetPending(ctx, id)
+}
+
+func (l *lazyStore) TransitionPending(ctx context.Context, id, from, to string) (store.PendingAction, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return store.PendingAction{}, err
+	}
+	return s.TransitionPending(ctx, id, from, to)
+}

@@ -33,7 +33,23 @@ func runCheck(ctx context.Context, m *Mux, req Request, out Replier) error {
 	if err != nil {
 		return stackErr(err)
 	}
-	return out.Send(ctx, CheckReply("Check", svc, rep))
+	reply := CheckReply("Check", svc, rep)
+	var row []Button
+	seen := map[string]bool{}
+	for _, f := range rep.Findings {
+		for _, sec := range f.Sections {
+			for _, b := range m.actionButtons(sec, f.Service) {
+				if key := b.Action + " " + b.Arg; !seen[key] && len(row) < 3 {
+					seen[key] = true
+					row = append(row, b)
+				}
+			}
+		}
+	}
+	if len(row) > 0 {
+		reply.Buttons = append([][]Button{row}, reply.Buttons...)
+	}
+	return out.Send(ctx, reply)
 }
 
 func runScan(ctx context.Context, m *Mux, req Request, out Replier) error {

@@ -36,6 +36,11 @@ func commandTable() []Command {
 		{Name: "scan", Help: "match the last log lines of every running container against the pitfalls", Run: runScan},
 		{Name: "db", Args: "[NAME]", Help: "the stack's PostgreSQL: version, database sizes, connections vs max", Run: runDB},
 		{Name: "scores", Args: "[NAME]", Help: "the model_scores table (§3.3): best and worst models", Run: runScores},
+		{Name: "recreate", Args: "SERVICE", Help: "force-recreate a compose service (rereads its env files); asks for confirmation", Run: runAction},
+		{Name: "restart", Args: "SERVICE", Help: "restart a container (keeps its environment); asks for confirmation", Run: runAction},
+		{Name: "opencut", Args: "on|off|status", Help: "start, stop or show OpenCut on the workstation; on/off ask for confirmation", Run: runAction},
+		{Name: "confirm", Args: "ID", Help: "run a confirmed plan (the ✅ button)", Hidden: true, Operator: true, Run: runConfirm},
+		{Name: "cancel", Args: "ID", Help: "drop a plan (the ❌ button)", Hidden: true, Operator: true, Run: runCancel},
 		{Name: "history", Args: "[N]", Help: "the last N commands and actions from the audit trail: who, what, outcome", Run: runHistory},
 		{Name: "feedback", Args: "up|down ID", Help: "rate a diagnosis (the 👍/👎 buttons)", Hidden: true, Run: runFeedback},
 	}

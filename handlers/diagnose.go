@@ -20,7 +20,20 @@ func (m *Mux) diagnoseText(ctx context.Context, text string, out Replier) error 
 	if err := m.checkInput([]byte(text)); err != nil {
 		return err
 	}
-	return out.Send(ctx, DiagnosisReply(m.deps.Knowledge, m.deps.Knowledge.Match(text)))
+	res := m.deps.Knowledge.Match(text)
+	return out.Send(ctx, m.withActions(DiagnosisReply(m.deps.Knowledge, res), res))
+}
+
+// withActions adds the runbook buttons that remedy the diagnosed pitfall,
+// for the service the input names.
+func (m *Mux) withActions(r Reply, res knowledge.Result) Reply {
+	if res.Abstained || len(res.Matches) == 0 {
+		return r
+	}
+	if row := m.actionButtons(res.Matches[0].ID, res.Service); len(row) > 0 {
+		r.Buttons = append([][]Button{row}, r.Buttons...)
+	}
+	return r
 }
 
 // checkInput turns the knowledge input errors into one-line user errors.
@@ -73,7 +86,7 @@ func (m *Mux) diagnoseDocument(ctx context.Context, req Request, out Replier) er
 	if lr.N <= 0 {
 		return &UserError{Msg: (&knowledge.TooLargeError{Size: limit + 1, Limit: limit}).Error()}
 	}
-	reply := DiagnosisReply(m.deps.Knowledge, res)
+	reply := m.withActions(DiagnosisReply(m.deps.Knowledge, res), res)
 	reply.Blocks = append([]Block{{Kind: Note, Text: fmt.Sprintf("%s: %d lines read", d.Name, res.Lines)}}, reply.Blocks...)
 	return out.Send(ctx, reply)
 }

@@ -123,10 +123,13 @@ type Deps struct {
 	// Postgres reads the PostgreSQL servers of PostgresTargets (/db, /scores).
 	Postgres        Postgres
 	PostgresTargets []PostgresTarget
+	// Actions configure remediation (/recreate, /restart, /opencut).
+	Actions ActionSettings
 }
 
 // Mux routes requests to the command table's handlers.
 type Mux struct {
+	locks    locks
 	deps     Deps
 	commands []Command
 	byName   map[string]*Command
