@@ -156,20 +156,56 @@ func (b *Bot) onCallback(ctx context.Context, q *models.CallbackQuery, role Role
 		}
 		return
 	}
-	b.answer(ctx, q.ID, "", false)
 	stop := b.typing(ctx, msg.Chat.ID)
 	defer stop()
 	out := b.replier(msg.Chat.ID, q.From.ID, 0)
+	var replier handlers.Replier = out
 	switch bt.action {
 	case "pitfall":
+		b.answer(ctx, q.ID, "", false)
 		// Reading the full section replaces the summary it was under.
 		out.editID = msg.ID
 	case "confirm", "cancel":
-		// The plan message turns into its progress, then its outcome.
+		// The plan message turns into its progress, then its outcome; a
+		// refusal (a viewer, a second tap, an expired plan) is only said
+		// in the answer, and the plan stays for an operator.
 		out.editID, out.sticky = msg.ID, true
+		pr := &pressReplier{chatReplier: out, b: b, queryID: q.ID}
+		defer pr.finish(ctx)
+		replier = pr
+	default:
+		b.answer(ctx, q.ID, "", false)
 	}
-	if err := b.mux.Handle(ctx, req, out); err != nil && !errors.Is(err, context.Canceled) {
+	if err := b.mux.Handle(ctx, req, replier); err != nil && !errors.Is(err, context.Canceled) {
 		b.log.Error().Err(err).Msg("button reply failed")
+	}
+}
+
+// pressReplier answers a ✅/❌ press with its first reply: a refusal goes
+// in the answer only, anything else edits the plan message.
+type pressReplier struct {
+	*chatReplier
+	b        *Bot
+	queryID  string
+	answered bool
+}
+
+func (p *pressReplier) Send(ctx context.Context, rep handlers.Reply) error {
+	if !p.answered {
+		p.answered = true
+		if len(rep.Blocks) == 1 && strings.HasPrefix(rep.Blocks[0].Text, "⚠️ ") {
+			p.b.answer(ctx, p.queryID, strings.TrimPrefix(rep.Blocks[0].Text, "⚠️ "), true)
+			return nil
+		}
+		p.b.answer(ctx, p.queryID, "", false)
+	}
+	return p.chatReplier.Send(ctx, rep)
+}
+
+func (p *pressReplier) finish(ctx context.Context) {
+	if !p.answered {
+		p.answered = true
+		p.b.answer(ctx, p.queryID, "", false)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"vigie/internal/dockertest"
 )
@@ -237,5 +238,56 @@ runbooks:
 	}
 	if out := console(t, cfg, "/confirm "+m[1]); !strings.Contains(out, "failed") || !strings.Contains(strings.ToLower(out), "image") {
 		t.Errorf("a failing compose command must be reported with its output:\n%s", out)
+	}
+}
+
+// Through Telegram: a viewer asks, cannot confirm; an operator confirms
+// twice quickly and the action runs once; the plan message shows the
+// verified outcome in place.
+func TestBotActionConfirm(t *testing.T) {
+	_, project := actionProject(t)
+	container := project + "_app_1"
+	started := dockertest.Docker(t, "inspect", "--format", "{{.State.StartedAt}}", container)
+	r := startBot(t, fmt.Sprintf("compose:\n  command: [%s]\n", strings.Join(dockertest.ComposeCommand(), ", ")))
+	r.fake.SendText(group, viewer, "/restart "+container)
+	plan := r.reply(t, group, 1)
+	if !strings.Contains(plan.PlainText, "restart container "+container) {
+		t.Fatalf("plan: %q", plan.PlainText)
+	}
+	confirm := button(t, plan, "✅ Confirm")
+	r.fake.Press(group, viewer, plan.ID, confirm)
+	answers := r.fake.WaitCalls(t, "answerCallbackQuery", 1, 10*time.Second)
+	if !strings.Contains(answers[0].Params["text"], "is for operators") || answers[0].Params["show_alert"] != "true" {
+		t.Errorf("viewer's confirm answered %v", answers[0].Params)
+	}
+	if dockertest.Docker(t, "inspect", "--format", "{{.State.StartedAt}}", container) != started {
+		t.Fatal("a viewer's confirm restarted the container")
+	}
+	// The operator taps twice.
+	r.fake.Press(group, dm, plan.ID, confirm)
+	r.fake.Press(group, dm, plan.ID, confirm)
+	answers = r.fake.WaitCalls(t, "answerCallbackQuery", 3, 60*time.Second)
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) && !strings.Contains(r.fake.Messages(group)[0].PlainText, "restarted —") {
+		time.Sleep(100 * time.Millisecond)
+	}
+	final := r.fake.Messages(group)[0]
+	if !strings.Contains(final.PlainText, "app restarted — running after") || final.Edits < 2 {
+		t.Fatalf("the plan message should show progress then outcome, got %d edits: %q", final.Edits, final.PlainText)
+	}
+	refused := 0
+	for _, a := range answers {
+		if strings.Contains(a.Params["text"], "already") {
+			refused++
+		}
+	}
+	if refused != 1 {
+		t.Errorf("the second tap should be refused once, answers: %+v", answers)
+	}
+	if got := len(r.fake.Messages(group)); got != 1 {
+		t.Errorf("%d messages in the group, want the plan only (edited in place)", got)
+	}
+	if dockertest.Docker(t, "inspect", "--format", "{{.RestartCount}}/{{.State.StartedAt}}", container) == "0/"+started {
+		t.Error("the container was not restarted")
 	}
 }
