@@ -94,11 +94,11 @@ func parseFile(name string, order int, data []byte, ps *problems) []*parsed {
 			return out
 		}
 		root := &doc
-		if root.Kind == yaml.DocumentNode {
-			if len(root.Content) == 0 {
-				continue // an empty document between two "---"
-			}
+		if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 			root = root.Content[0]
+		}
+		if root.Kind == yaml.DocumentNode || (root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null") {
+			continue // an empty document, as between two "---"
 		}
 		p := &parsed{file: name, order: order, lines: map[string]int{"": root.Line}, bad: map[string]bool{}}
 		d := decoder{p: p, ps: ps}

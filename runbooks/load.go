@@ -148,8 +148,13 @@ func (o LoadOptions) loadSources(files []source) ([]Runbook, error) {
 	for _, p := range byID {
 		all = append(all, p)
 	}
-	slices.SortFunc(all, func(a, b *parsed) int { return cmp.Compare(a.rb.ID, b.rb.ID) })
+	// Conflicts are reported on the runbook read last, so that a user
+	// file, not the embedded one it collides with, is named.
+	slices.SortFunc(all, func(a, b *parsed) int {
+		return cmp.Or(cmp.Compare(a.order, b.order), cmp.Compare(a.line(""), b.line("")))
+	})
 	checkCommands(all, &ps)
+	slices.SortFunc(all, func(a, b *parsed) int { return cmp.Compare(a.rb.ID, b.rb.ID) })
 
 	if len(ps) > 0 {
 		order := map[string]int{}
@@ -179,7 +184,7 @@ func place(p, other *parsed) string {
 
 // checkCommands reports commands that would be ambiguous: the same command
 // and subcommand twice, or a command used both alone and with subcommands.
-// all is sorted by id, so the later runbook in id order is the one
+// all is in the order the runbooks were read, and the later one is
 // reported.
 func checkCommands(all []*parsed, ps *problems) {
 	first := map[string]*parsed{}   // "command subcommand" → runbook

@@ -39,13 +39,24 @@ func (p Plan) ReadOnly() bool {
 
 // Step is one action of a plan, with its parameters substituted.
 type Step struct {
-	Kind    Kind
-	Target  string
-	Host    string
-	File    string
+	// Kind is what the step does.
+	Kind Kind
+	// Target is the container, service or image, "" when the kind takes
+	// none.
+	Target string
+	// Host is the configured host to run on; "" means the host where
+	// Target runs.
+	Host string
+	// File is the compose file on Host, for compose.up, compose.down and
+	// compose.ps.
+	File string
+	// Project is the compose project name, "" to let compose derive it.
 	Project string
+	// Confirm is the sentence to show above the Confirm button.
 	Confirm string
-	Verify  Verify
+	// Verify is what the executor checks once the step ran.
+	Verify Verify
+	// Timeout bounds the step and its verification.
 	Timeout time.Duration
 	// ReadOnly is Kind.ReadOnly.
 	ReadOnly bool

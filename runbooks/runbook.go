@@ -115,16 +115,21 @@ const (
 	InferService = "service"
 )
 
-// DefaultPattern is the pattern a parameter's value must match when its
-// runbook gives none: a service or container name, which cannot hold a
-// space, a slash or a shell metacharacter.
-const DefaultPattern = `^[a-z0-9][a-z0-9_.-]*$`
-
-// Bounds and default of an action's timeout.
+// Defaults and bounds of what a runbook file may leave out or set.
 const (
+	// DefaultPattern is the pattern a parameter's value must match when
+	// its runbook gives none: a service or container name, which cannot
+	// hold a space, a slash or a shell metacharacter.
+	DefaultPattern = `^[a-z0-9][a-z0-9_.-]*$`
+	// DefaultTimeout bounds an action and its verification when the file
+	// gives no timeout.
 	DefaultTimeout = 60 * time.Second
-	MinTimeout     = time.Second
-	MaxTimeout     = 15 * time.Minute
+	// MinTimeout is the shortest timeout a file may give: under a second
+	// no container restarts.
+	MinTimeout = time.Second
+	// MaxTimeout is the longest timeout a file may give: an action holds
+	// its target, and its plan message, until it ends.
+	MaxTimeout = 15 * time.Minute
 )
 
 // Param is one parameter of a runbook, referred to as ${name} in its

@@ -48,7 +48,7 @@ func (p *parsed) fill() {
 		if _, set := p.lines[key+".timeout"]; !set {
 			a.Timeout = DefaultTimeout
 		}
-		if a.Verify == "" && !p.has(key+".verify") {
+		if a.Verify == "" {
 			a.Verify = a.Kind.DefaultVerify()
 		}
 		a.ReadOnly = a.Kind.ReadOnly()
