@@ -291,3 +291,20 @@ func TestBotActionConfirm(t *testing.T) {
 		t.Error("the container was not restarted")
 	}
 }
+
+// No audit, no action: with the store down, a plan is refused and nothing
+// runs.
+func TestNoAuditNoAction(t *testing.T) {
+	_, project := actionProject(t)
+	container := project + "_app_1"
+	started := dockertest.Docker(t, "inspect", "--format", "{{.State.StartedAt}}", container)
+	t.Setenv("VIGIE_DATABASE_URL", "postgres://vigie:pw@127.0.0.1:1/vigie?sslmode=disable&connect_timeout=2")
+	cfg := writeConfig(t, fmt.Sprintf("data_dir: %s\n", t.TempDir()))
+	out := console(t, cfg, "/restart "+container)
+	if !strings.Contains(out, "audit unavailable — nothing was done") || strings.Contains(out, "/confirm") {
+		t.Errorf("with the store down: %s", out)
+	}
+	if dockertest.Docker(t, "inspect", "--format", "{{.State.StartedAt}}", container) != started {
+		t.Error("the container was restarted without an audit record")
+	}
+}
