@@ -1,87 +1,11 @@
 package config
 
 import (
-	"go/ast"
-	"go/doc"
-	"go/parser"
-	"go/token"
-	"os"
-	"strings"
 	"testing"
+
+	"vigie/internal/doccheck"
 )
 
 // TestDocComments enforces the documentation rule: a package comment, and a
 // comment starting with the name on every exported name.
-func TestDocComments(t *testing.T) {
-	fset := token.NewFileSet()
-	entries, err := os.ReadDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var files []*ast.File
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, e.Name(), nil, parser.ParseComments)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, f)
-	}
-	pkg, err := doc.NewFromFiles(fset, files, "vigie/config")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(pkg.Doc, "Package config ") {
-		t.Errorf("package comment must start with \"Package config \": %q", pkg.Doc)
-	}
-	check := func(name, comment string) {
-		if !strings.HasPrefix(comment, name+" ") {
-			t.Errorf("%s: doc comment must start with %q, got %q", name, name+" ", comment)
-		}
-	}
-	values := func(vs []*doc.Value) {
-		for _, v := range vs {
-			for _, spec := range v.Decl.Specs {
-				for _, n := range spec.(*ast.ValueSpec).Names {
-					if n.IsExported() {
-						check(n.Name, spec.(*ast.ValueSpec).Doc.Text())
-					}
-				}
-			}
-		}
-	}
-	values(pkg.Consts)
-	values(pkg.Vars)
-	for _, f := range pkg.Funcs {
-		check(f.Name, f.Doc)
-	}
-	for _, typ := range pkg.Types {
-		check(typ.Name, typ.Doc)
-		values(typ.Consts)
-		values(typ.Vars)
-		for _, f := range typ.Funcs {
-			check(f.Name, f.Doc)
-		}
-		for _, m := range typ.Methods {
-			check(m.Name, m.Doc)
-		}
-		for _, spec := range typ.Decl.Specs {
-			st, ok := spec.(*ast.TypeSpec).Type.(*ast.StructType)
-			if !ok {
-				continue
-			}
-			for _, field := range st.Fields.List {
-				for _, n := range field.Names {
-					if n.IsExported() {
-						check(typ.Name+"."+n.Name, typ.Name+"."+field.Doc.Text())
-					}
-				}
-			}
-		}
-	}
-	if len(pkg.Vars) > 0 {
-		t.Errorf("package-level variables are not allowed: %d found", len(pkg.Vars))
-	}
-}
+func TestDocComments(t *testing.T) { doccheck.Check(t, ".", "vigie/config", "config") }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"vigie/internal/textdist"
 )
 
 // decodeError rewrites a yaml decoding error on text (read from the file
@@ -269,7 +271,7 @@ func suggest(path string) string {
 		if kp != parent {
 			continue
 		}
-		if d := editDistance(name, kn); d < bestDist && d < len(name) {
+		if d := textdist.Levenshtein(name, kn); d < bestDist && d < len(name) {
 			best, bestDist = k, d
 		}
 	}
@@ -358,27 +360,6 @@ func joinKey(prefix, key string) string {
 		return key
 	}
 	return prefix + "." + key
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // oneLine keeps a message on one line, as every load error promises.
