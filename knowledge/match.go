@@ -29,6 +29,7 @@ const (
 	evidenceMid   = 4.16
 	coverageFloor = 0.3
 	pairWeight    = 0.25
+	pairRank      = 0.1 // how much shared word pairs weigh in the ranking
 	marginCap     = 3.0
 	abstainBelow  = 0.5
 	highAbove     = 0.75
@@ -310,7 +311,7 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 	ix.signatureHits(q, cands)
 	ix.pairHits(q, cands)
 	for _, c := range cands {
-		c.rank = c.bm25 * (1 + c.sigDeg)
+		c.rank = c.bm25 * (1 + c.sigDeg) * (1 + pairRank*math.Log1p(c.pairs))
 		if ix.sections[c.sec].Archived {
 			c.rank *= 0.8
 		}
