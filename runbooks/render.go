@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Plan is what a runbook will do with given parameter values: shown to the
@@ -37,30 +36,9 @@ func (p Plan) ReadOnly() bool {
 	return true
 }
 
-// Step is one action of a plan, with its parameters substituted.
-type Step struct {
-	// Kind is what the step does.
-	Kind Kind
-	// Target is the container, service or image, "" when the kind takes
-	// none.
-	Target string
-	// Host is the configured host to run on; "" means the host where
-	// Target runs.
-	Host string
-	// File is the compose file on Host, for compose.up, compose.down and
-	// compose.ps.
-	File string
-	// Project is the compose project name, "" to let compose derive it.
-	Project string
-	// Confirm is the sentence to show above the Confirm button.
-	Confirm string
-	// Verify is what the executor checks once the step ran.
-	Verify Verify
-	// Timeout bounds the step and its verification.
-	Timeout time.Duration
-	// ReadOnly is Kind.ReadOnly.
-	ReadOnly bool
-}
+// Step is one action of a plan, its parameters substituted: the same
+// fields as Action, with every ${name} replaced.
+type Step = Action
 
 // RenderError says why parameter values make no plan. Its message is one
 // line, safe to show to the user who gave the values.
