@@ -51,9 +51,30 @@ func Image(tb testing.TB) string {
 }
 
 func build() (string, error) {
+	const name = "vigie-test/busybox:cli"
+	return name, importImage(nil, name)
+}
+
+// importImage imports the busybox rootfs as name into the engine that
+// `docker` reaches with the extra global arguments (nil: the default one).
+func importImage(global []string, name string) error {
+	buf, err := rootfs()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("docker", append(global[:len(global):len(global)], "import", "-", name)...)
+	cmd.Stdin = buf
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("docker import: %v: %s", err, out)
+	}
+	return nil
+}
+
+// rootfs is a tar of a minimal busybox root filesystem.
+func rootfs() (*bytes.Buffer, error) {
 	bb, err := os.ReadFile("/bin/busybox")
 	if err != nil {
-		return "", fmt.Errorf("busybox-static is needed: %w", err)
+		return nil, fmt.Errorf("busybox-static is needed: %w", err)
 	}
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -67,35 +88,29 @@ func build() (string, error) {
 	}
 	for _, d := range []string{"bin/", "etc/", "tmp/"} {
 		if err := add(&tar.Header{Name: d, Typeflag: tar.TypeDir, Mode: 0o755}, nil); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	if err := add(&tar.Header{Name: "bin/busybox", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(bb))}, bb); err != nil {
-		return "", err
+		return nil, err
 	}
 	for _, app := range []string{"sh", "sleep", "echo", "cat", "env", "wget", "id", "yes", "head", "true", "false", "ls", "printf", "test", "kill"} {
 		if err := add(&tar.Header{Name: "bin/" + app, Typeflag: tar.TypeSymlink, Linkname: "busybox", Mode: 0o777}, nil); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	passwd := []byte("root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\n")
 	group := []byte("root:x:0:\nnode:x:1000:\n")
 	if err := add(&tar.Header{Name: "etc/passwd", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(passwd))}, passwd); err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := add(&tar.Header{Name: "etc/group", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(group))}, group); err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := tw.Close(); err != nil {
-		return "", err
+		return nil, err
 	}
-	const name = "vigie-test/busybox:cli"
-	cmd := exec.Command("docker", "import", "-", name)
-	cmd.Stdin = &buf
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("docker import: %v: %s", err, out)
-	}
-	return name, nil
+	return &buf, nil
 }
 
 // Docker runs the docker CLI (fixtures only) and returns its output.

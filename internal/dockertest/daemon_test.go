@@ -1,0 +1,21 @@
+package dockertest
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDaemonRunsAndRestarts(t *testing.T) {
+	d := StartDaemon(t)
+	id := d.Docker(t, "run", "-d", "--restart", "unless-stopped", DaemonImage, "sleep", "600")
+	if got := d.Docker(t, "ps", "-q", "--no-trunc"); !strings.Contains(got, id) {
+		t.Fatalf("container %s not listed by the private engine: %q", id, got)
+	}
+	if main := Docker(t, "ps", "-aq", "--no-trunc"); strings.Contains(main, id) {
+		t.Fatal("the private engine's container shows on the main engine")
+	}
+	d.Restart(t)
+	if got := d.Docker(t, "inspect", "-f", "{{.State.Running}}", id); got != "true" {
+		t.Fatalf("after a restart the unless-stopped container is running=%s", got)
+	}
+}
