@@ -46,6 +46,18 @@ const (
 	DefaultComposeTimeout = 5 * time.Minute
 	// DefaultConfirmTTL is how long a plan waits for its confirmation.
 	DefaultConfirmTTL = 5 * time.Minute
+	// DefaultWatchCooldown is how long the same event of the same container
+	// is not alerted again.
+	DefaultWatchCooldown = 10 * time.Minute
+	// DefaultWatchLogLines is how many log lines an alert's diagnosis reads.
+	DefaultWatchLogLines = 100
+	// DefaultRestartLoopWindow is the window of watch.restart_loop.
+	DefaultRestartLoopWindow = 10 * time.Minute
+	// DefaultBurstContainers is how many containers failing within
+	// DefaultBurstWindow are folded into one summary.
+	DefaultBurstContainers = 5
+	// DefaultBurstWindow is the window of watch.burst.
+	DefaultBurstWindow = 30 * time.Second
 
 	// EnvConfig names the config file when --config is not given.
 	EnvConfig = "VIGIE_CONFIG"
@@ -175,6 +187,53 @@ type Config struct {
 	Actions Actions `yaml:"actions" json:"actions"`
 	// Runbooks chooses where user runbooks are read from.
 	Runbooks Runbooks `yaml:"runbooks" json:"runbooks"`
+	// Watch configures the alerts vigie pushes from Docker events.
+	Watch Watch `yaml:"watch" json:"watch"`
+}
+
+// Watch configures the alerts pushed to the chats from the Docker events of
+// every host: a container dying with a non-zero exit, killed for memory,
+// turning unhealthy, restarting in a loop.
+type Watch struct {
+	// Enabled turns the watcher on while the bot runs.
+	Enabled bool `yaml:"enabled" json:"enabled"`
+	// Chats receive the alerts; empty means every telegram.allowed_chats.
+	// Each must be an allowed chat.
+	Chats []int64 `yaml:"chats" json:"chats"`
+	// Cooldown is how long the same event of the same container is not
+	// alerted again (10s to 24h); repeats update the alert's count instead.
+	Cooldown Duration `yaml:"cooldown" json:"cooldown"`
+	// LogLines is how many of the container's last log lines are matched
+	// against the corpus for the alert's diagnosis (10 to 5000).
+	LogLines int `yaml:"log_lines" json:"log_lines"`
+	// RestartLoop says when repeated deaths are a restart loop.
+	RestartLoop RestartLoop `yaml:"restart_loop" json:"restart_loop"`
+	// Burst folds many failures at once into one summary.
+	Burst Burst `yaml:"burst" json:"burst"`
+	// StartupSummary sends one summary of the containers already in
+	// trouble when the watcher starts, rather than nothing.
+	StartupSummary bool `yaml:"startup_summary" json:"startup_summary"`
+	// ScanInterval is, when not 0, how often the new log lines of every
+	// running container are read for new pitfall signatures (1m to 24h).
+	ScanInterval Duration `yaml:"scan_interval" json:"scan_interval"`
+}
+
+// RestartLoop says how many deaths of one container within a window make a
+// restart loop.
+type RestartLoop struct {
+	// Count is the number of deaths (2 to 100).
+	Count int `yaml:"count" json:"count"`
+	// Window is the time they fall within (1m to 24h).
+	Window Duration `yaml:"window" json:"window"`
+}
+
+// Burst folds the alerts of many containers failing together (a host
+// reboot, a compose down) into one summary.
+type Burst struct {
+	// Containers failing within Window that make a burst (2 to 1000).
+	Containers int `yaml:"containers" json:"containers"`
+	// Window is the time they fail within (5s to 10m).
+	Window Duration `yaml:"window" json:"window"`
 }
 
 // Log configures logging.
@@ -423,5 +482,22 @@ func Default() Config {
 		Actions: Actions{
 			ConfirmTTL: Duration(DefaultConfirmTTL),
 		},
+		Watch: Watch{
+			Enabled:        true,
+			Cooldown:       Duration(DefaultWatchCooldown),
+			LogLines:       DefaultWatchLogLines,
+			RestartLoop:    RestartLoop{Count: DefaultRestartThreshold, Window: Duration(DefaultRestartLoopWindow)},
+			Burst:          Burst{Containers: DefaultBurstContainers, Window: Duration(DefaultBurstWindow)},
+			StartupSummary: true,
+		},
 	}
+}
+
+// AlertChats returns the chats alerts go to: watch.chats, else every
+// allowed chat.
+func (c Config) AlertChats() []int64 {
+	if len(c.Watch.Chats) > 0 {
+		return c.Watch.Chats
+	}
+	return c.Telegram.AllowedChats
 }

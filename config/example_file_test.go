@@ -118,7 +118,7 @@ func normalize(c Config) Config {
 			*s = nil
 		}
 	}
-	for _, s := range []*[]int64{&c.Telegram.AllowedChats, &c.Telegram.Operators, &c.Telegram.Viewers} {
+	for _, s := range []*[]int64{&c.Telegram.AllowedChats, &c.Telegram.Operators, &c.Telegram.Viewers, &c.Watch.Chats} {
 		if len(*s) == 0 {
 			*s = nil
 		}

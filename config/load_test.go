@@ -152,6 +152,12 @@ func TestTestdata(t *testing.T) {
 		{file: "compose-command-empty-arg.yaml", want: []string{`compose.command[2]: must not be empty`}},
 		{file: "compose-timeout-too-short.yaml", want: []string{`compose.timeout: must be between 10s and 30m (got 9s)`}},
 		{file: "compose-timeout-too-long.yaml", want: []string{`compose.timeout: must be between 10s and 30m (got 31m)`}},
+		{file: "watch-cooldown-too-short.yaml", want: []string{`watch.cooldown: must be between 10s and 24h (got 5s)`}},
+		{file: "watch-scan-interval-too-short.yaml", want: []string{`watch.scan_interval: must be between 1m and 24h (got 30s)`}},
+		{file: "watch-log-lines.yaml", want: []string{`watch.log_lines: must be between 10 and 5000 (got 5)`}},
+		{file: "watch-restart-loop.yaml", want: []string{`watch.restart_loop.count: must be between 2 and 100 (got 1)`, `watch.restart_loop.window: must be between 1m and 24h (got 30s)`}},
+		{file: "watch-burst.yaml", want: []string{`watch.burst.containers: must be between 2 and 1000 (got 1001)`, `watch.burst.window: must be between 5s and 10m (got 11m)`}},
+		{file: "watch-chat-not-allowed.yaml", bot: true, want: []string{`watch.chats: chat 111 listed twice`, `watch.chats: -100222 is not in telegram.allowed_chats: alerts go to allowed chats only`}},
 		{file: "actions-confirm-ttl-too-short.yaml", want: []string{`actions.confirm_ttl: must be between 30s and 1h (got 29s)`}},
 		{file: "actions-confirm-ttl-too-long.yaml", want: []string{`actions.confirm_ttl: must be between 30s and 1h (got 1h1m)`}},
 		{file: "runbooks-dir-empty-path.yaml", want: []string{`runbooks.dir: empty path`}},
@@ -336,6 +342,12 @@ func TestLoadFull(t *testing.T) {
 		Safety:   Safety{ReadOnly: true},
 		Actions:  Actions{ConfirmTTL: Duration(150 * time.Second)},
 		Runbooks: Runbooks{Dir: "/etc/vigie/runbooks"},
+		Watch: Watch{
+			Chats: []int64{-1001234567890}, Cooldown: Duration(30 * time.Minute), LogLines: 300,
+			RestartLoop:  RestartLoop{Count: 4, Window: Duration(15 * time.Minute)},
+			Burst:        Burst{Containers: 8, Window: Duration(time.Minute)},
+			ScanInterval: Duration(5 * time.Minute),
+		},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("got  %#v\nwant %#v\n(token %q, database.url %q)", cfg, want, cfg.Telegram.Token.Reveal(), cfg.Database.URL.Reveal())

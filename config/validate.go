@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -88,6 +89,7 @@ func (c Config) validate(bot bool) error {
 	c.validateStore(&ps)
 	c.validateDiagnostics(&ps)
 	c.validateActions(&ps)
+	c.validateWatch(&ps, bot)
 	return ps.err()
 }
 
@@ -529,4 +531,71 @@ func validWebhookSecret(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// Bounds of the watch section. A cooldown under 10s lets a flapping
+// container flood the chat; over a day an alert would never be repeated.
+// Two deaths are the least a loop can be; a loop window under a minute misses
+// Docker's growing restart delays. A burst of 2 folds any coincidence; over
+// 1000 it never folds. A burst window under 5s splits one compose down; over
+// 10m unrelated failures are folded. A scan more often than a minute reads
+// logs without end.
+const (
+	minWatchCooldown     = 10 * time.Second
+	maxWatchCooldown     = 24 * time.Hour
+	minLoopCount         = 2
+	maxLoopCount         = 100
+	minLoopWindow        = time.Minute
+	maxLoopWindow        = 24 * time.Hour
+	minBurstContainers   = 2
+	maxBurstContainers   = 1000
+	minBurstWindow       = 5 * time.Second
+	maxBurstWindow       = 10 * time.Minute
+	minWatchScanInterval = time.Minute
+	maxWatchScanInterval = 24 * time.Hour
+)
+
+func (c Config) validateWatch(ps *problems, bot bool) {
+	w := c.Watch
+	for i, id := range w.Chats {
+		if id == 0 {
+			ps.add("watch.chats", "0 at index %d is not a chat id", i)
+		}
+	}
+	for _, d := range duplicates(w.Chats) {
+		ps.add("watch.chats", "chat %d listed %s", d.value, times(d.count))
+	}
+	// Alerts never go to a chat outside the allowlist, whatever the file
+	// says.
+	if len(c.Telegram.AllowedChats) > 0 || bot {
+		allowed := map[int64]bool{}
+		for _, id := range c.Telegram.AllowedChats {
+			allowed[id] = true
+		}
+		for _, id := range w.Chats {
+			if !allowed[id] {
+				ps.add("watch.chats", "%d is not in telegram.allowed_chats: alerts go to allowed chats only", id)
+			}
+		}
+	}
+	between := func(key string, d Duration, lo, hi time.Duration) {
+		if d < Duration(lo) || d > Duration(hi) {
+			ps.add(key, "must be between %s and %s (got %s)", Duration(lo), Duration(hi), d)
+		}
+	}
+	between("watch.cooldown", w.Cooldown, minWatchCooldown, maxWatchCooldown)
+	if n := w.LogLines; n < minLogLines || n > maxLogLines {
+		ps.add("watch.log_lines", "must be between %d and %d (got %d)", minLogLines, maxLogLines, n)
+	}
+	if n := w.RestartLoop.Count; n < minLoopCount || n > maxLoopCount {
+		ps.add("watch.restart_loop.count", "must be between %d and %d (got %d)", minLoopCount, maxLoopCount, n)
+	}
+	between("watch.restart_loop.window", w.RestartLoop.Window, minLoopWindow, maxLoopWindow)
+	if n := w.Burst.Containers; n < minBurstContainers || n > maxBurstContainers {
+		ps.add("watch.burst.containers", "must be between %d and %d (got %d)", minBurstContainers, maxBurstContainers, n)
+	}
+	between("watch.burst.window", w.Burst.Window, minBurstWindow, maxBurstWindow)
+	if w.ScanInterval != 0 {
+		between("watch.scan_interval", w.ScanInterval, minWatchScanInterval, maxWatchScanInterval)
+	}
 }
