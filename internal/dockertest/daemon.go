@@ -14,8 +14,8 @@ import (
 )
 
 // Daemon is a private dockerd a test owns: its own socket, data and exec
-// roots, no bridge and no iptables rules, so it never disturbs the main
-// engine. Tests use it as a second host, or to restart an engine under a
+// roots and network namespace, no bridge and no iptables rules, so it never
+// disturbs the main engine. Tests use it as a second host, or to restart an engine under a
 // watcher.
 type Daemon struct {
 	// Host is the DOCKER_HOST of this daemon (unix:///tmp/…/docker.sock).
@@ -32,8 +32,10 @@ type Daemon struct {
 func StartDaemon(tb testing.TB) *Daemon {
 	tb.Helper()
 	Need(tb)
-	if _, err := exec.LookPath("dockerd"); err != nil {
-		tb.Fatalf("dockerd binary needed for a private engine: %v", err)
+	for _, bin := range []string{"dockerd", "unshare"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			tb.Fatalf("%s needed for a private engine: %v", bin, err)
+		}
 	}
 	// A short path: unix socket paths are limited to 108 bytes.
 	dir, err := os.MkdirTemp("", "vd")
@@ -72,7 +74,10 @@ func (d *Daemon) Start(tb testing.TB) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cmd := exec.Command("dockerd",
+	// Its own network namespace: a second dockerd in the host's namespace
+	// tears down the main engine's docker0 bridge. The unix socket is a
+	// file, reachable from here all the same.
+	cmd := exec.Command("unshare", "--net", "--", "dockerd",
 		"--host", d.Host,
 		"--data-root", filepath.Join(d.dir, "data"),
 		"--exec-root", filepath.Join(d.dir, "exec"),

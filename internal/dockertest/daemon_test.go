@@ -18,4 +18,7 @@ func TestDaemonRunsAndRestarts(t *testing.T) {
 	if got := d.Docker(t, "inspect", "-f", "{{.State.Running}}", id); got != "true" {
 		t.Fatalf("after a restart the unless-stopped container is running=%s", got)
 	}
+	// The main engine keeps its bridge network: a container there still
+	// starts (a private dockerd outside its own namespace removed docker0).
+	Docker(t, "run", "--rm", Image(t), "true")
 }
