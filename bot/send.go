@@ -76,7 +76,7 @@ func (r *chatReplier) Send(ctx context.Context, rep handlers.Reply) error {
 			}
 			// The message may be gone or too old to edit: send instead.
 		}
-		if err := r.send(ctx, text, markup); err != nil {
+		if _, err := r.send(ctx, text, markup); err != nil {
 			return err
 		}
 	}
@@ -92,14 +92,65 @@ func (r *chatReplier) Send(ctx context.Context, rep handlers.Reply) error {
 	return nil
 }
 
-func (r *chatReplier) send(ctx context.Context, text string, markup models.ReplyMarkup) error {
-	_, err := r.b.api.SendMessage(ctx, &tg.SendMessageParams{ChatID: r.chatID, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
+func (r *chatReplier) send(ctx context.Context, text string, markup models.ReplyMarkup) (int, error) {
+	m, err := r.b.api.SendMessage(ctx, &tg.SendMessageParams{ChatID: r.chatID, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
 	if err != nil && errors.Is(err, tg.ErrorBadRequest) && strings.Contains(err.Error(), "can't parse entities") {
 		// Never leave a reply undelivered for want of markup: plain text.
 		r.b.log.Error().Err(err).Msg("Telegram refused the HTML of a reply; sent as plain text")
-		_, err = r.b.api.SendMessage(ctx, &tg.SendMessageParams{ChatID: r.chatID, Text: stripTags(text), ReplyMarkup: markup})
+		m, err = r.b.api.SendMessage(ctx, &tg.SendMessageParams{ChatID: r.chatID, Text: stripTags(text), ReplyMarkup: markup})
 	}
-	return redactTokenErr(err, r.b.o.Token)
+	if err != nil {
+		return 0, redactTokenErr(err, r.b.o.Token)
+	}
+	return m.ID, nil
+}
+
+// ErrChatNotAllowed refuses a push to a chat outside the allowlist.
+var ErrChatNotAllowed = errors.New("chat not in telegram.allowed_chats: nothing sent")
+
+// Push sends a reply nobody asked for (an alert) to an allowed chat and
+// returns the id of its first message. Its buttons may be pressed by anyone
+// allowed in the chat; the handlers check the role of what they run.
+func (b *Bot) Push(ctx context.Context, chatID int64, rep handlers.Reply) (int, error) {
+	if !b.access.chats[chatID] {
+		return 0, ErrChatNotAllowed
+	}
+	r := b.replier(chatID, 0, 0)
+	msgs := RenderHTML(rep, MaxMessage)
+	kb := r.keyboard(rep.Buttons)
+	first := 0
+	for i, text := range msgs {
+		var markup models.ReplyMarkup
+		if i == len(msgs)-1 && kb != nil {
+			markup = kb
+		}
+		id, err := r.send(ctx, text, markup)
+		if err != nil {
+			return first, err
+		}
+		if i == 0 {
+			first = id
+		}
+	}
+	return first, nil
+}
+
+// EditPushed replaces a pushed message (an alert whose count rose, a
+// container healthy again) with a new rendering of its reply.
+func (b *Bot) EditPushed(ctx context.Context, chatID int64, messageID int, rep handlers.Reply) error {
+	if !b.access.chats[chatID] {
+		return ErrChatNotAllowed
+	}
+	r := b.replier(chatID, 0, 0)
+	msgs := RenderHTML(rep, MaxMessage)
+	if len(msgs) == 0 {
+		return nil
+	}
+	var markup models.ReplyMarkup
+	if kb := r.keyboard(rep.Buttons); kb != nil && len(msgs) == 1 {
+		markup = kb
+	}
+	return redactTokenErr(r.edit(ctx, messageID, msgs[0], markup), b.o.Token)
 }
 
 func (r *chatReplier) edit(ctx context.Context, id int, text string, markup models.ReplyMarkup) error {

@@ -19,6 +19,7 @@ import (
 	"vigie/knowledge"
 	"vigie/runbooks"
 	"vigie/stack"
+	"vigie/watch"
 )
 
 // Version is set at build time (-ldflags "-X vigie/cli.Version=…").
@@ -58,6 +59,7 @@ func subcommands() []subcommand {
 		{name: "scan", args: "[--json]", help: "match the last log lines of every running container against the pitfalls", run: cmdScan, flags: jsonFlag},
 		{name: "db", args: "[NAME]", help: "the stack's PostgreSQL: version, database sizes, connections", run: cmdDB},
 		{name: "scores", args: "[NAME]", help: "the model_scores table (§3.3), best and worst", run: cmdScores},
+		{name: "watch", help: "follow the Docker events and print the alerts the bot would send (no token needed)", run: cmdWatch},
 		{name: "history", args: "[--json] [N]", help: "the last N commands and actions from the audit trail", run: cmdHistory, flags: jsonFlag},
 		{name: "eval", args: "[--json] [--min-top1 X] [--min-top3 Y] [--min-abstain Z] FILE.yaml", help: "score the matcher on an evaluation file", run: cmdEval, flags: evalFlags},
 		{name: "version", help: "print the version", run: cmdVersion},
@@ -75,6 +77,7 @@ type env struct {
 	mux     *handlers.Mux
 	stk     *stack.Stack
 	st      *lazyStore
+	watcher *watch.Watcher
 }
 
 // Main runs vigie with args (without the program name) and returns the
@@ -260,7 +263,7 @@ func (e *env) handlers() (*handlers.Mux, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.mux = handlers.NewMux(handlers.Deps{
+	deps := handlers.Deps{
 		Actions: handlers.ActionSettings{
 			Runbooks: rbs, Executor: stk, Pending: st,
 			Compose:    stack.Compose{Command: e.cfg.Compose.Command, Timeout: e.cfg.Compose.Timeout.Std()},
@@ -276,7 +279,12 @@ func (e *env) handlers() (*handlers.Mux, error) {
 		MaxInput:        int64(e.cfg.Knowledge.MaxInputMB) << 20,
 		Stack:           stk,
 		Checks:          handlers.CheckSettings{LogLines: e.cfg.Checks.LogLines, RestartThreshold: e.cfg.Checks.RestartThreshold},
-	})
+	}
+	if e.cfg.Watch.Enabled {
+		e.watcher = watch.New(stk, st, e.watchOptions(ix), e.log.With().Str("component", "watch").Logger())
+		deps.Alerts = e.watcher
+	}
+	e.mux = handlers.NewMux(deps)
 	return e.mux, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"sync"
 	"time"
 
 	"vigie/bot"
@@ -53,6 +54,20 @@ func cmdRun(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	b, err := bot.New(ctx, o, mux, e.log.With().Str("component", "bot").Logger())
 	if err != nil {
 		return e.fail("%v", err)
+	}
+	var watching sync.WaitGroup
+	if e.watcher != nil {
+		if len(e.cfg.AlertChats()) == 0 {
+			e.log.Warn().Msg("no alert chat: alerts are off")
+		} else {
+			watching.Add(1)
+			wctx, stop := context.WithCancel(ctx)
+			defer func() { stop(); watching.Wait() }()
+			go func() {
+				defer watching.Done()
+				_ = e.watcher.Run(wctx, botAlerts{b: b, mux: mux})
+			}()
+		}
 	}
 	if err := b.Run(ctx); err != nil {
 		return e.fail("%v", err)

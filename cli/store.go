@@ -74,6 +74,46 @@ func (l *lazyStore) AddFeedback(ctx context.Context, section, signature string, 
 	return s.AddFeedback(ctx, section, signature, up, userID)
 }
 
+func (l *lazyStore) GetAlert(ctx context.Context, host, container, event string) (store.AlertState, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return store.AlertState{}, err
+	}
+	return s.GetAlert(ctx, host, container, event)
+}
+
+func (l *lazyStore) PutAlert(ctx context.Context, a store.AlertState) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.PutAlert(ctx, a)
+}
+
+func (l *lazyStore) AddMute(ctx context.Context, m store.Mute) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.AddMute(ctx, m)
+}
+
+func (l *lazyStore) RemoveMute(ctx context.Context, scope, name string) (bool, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return false, err
+	}
+	return s.RemoveMute(ctx, scope, name)
+}
+
+func (l *lazyStore) ActiveMutes(ctx context.Context, now time.Time) ([]store.Mute, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.ActiveMutes(ctx, now)
+}
+
 // votes returns the net votes per section for an error, nothing when the
 // store does not answer quickly: feedback never slows a diagnosis down.
 func (l *lazyStore) votes(signature string) map[string]int {

@@ -41,6 +41,9 @@ func commandTable() []Command {
 		{Name: "opencut", Args: "on|off|status", Help: "start, stop or show OpenCut on the workstation; on/off ask for confirmation", Run: runAction},
 		{Name: "confirm", Args: "ID", Help: "run a confirmed plan (the ✅ button)", Hidden: true, Operator: true, Run: runConfirm},
 		{Name: "cancel", Args: "ID", Help: "drop a plan (the ❌ button)", Hidden: true, Operator: true, Run: runCancel},
+		{Name: "alerts", Help: "the alert watcher: hosts followed, mutes, recent alerts", Run: runAlertsStatus},
+		{Name: "mute", Args: "NAME|project NAME|host NAME [1h|24h|2d]", Help: "silence the alerts of a container, a compose project or a host for a while (default 1h)", Run: runMute},
+		{Name: "unmute", Args: "NAME|project NAME|host NAME", Help: "lift a mute", Run: runUnmute},
 		{Name: "history", Args: "[N]", Help: "the last N commands and actions from the audit trail: who, what, outcome", Run: runHistory},
 		{Name: "feedback", Args: "up|down ID", Help: "rate a diagnosis (the 👍/👎 buttons)", Hidden: true, Run: runFeedback},
 	}

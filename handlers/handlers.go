@@ -125,6 +125,8 @@ type Deps struct {
 	PostgresTargets []PostgresTarget
 	// Actions configure remediation (/recreate, /restart, /opencut).
 	Actions ActionSettings
+	// Alerts is the watcher (/mute, /unmute, /alerts); nil: alerts are off.
+	Alerts Alerts
 }
 
 // Mux routes requests to the command table's handlers.

@@ -317,7 +317,9 @@ func (e *engine) ImageExists(ctx context.Context, ref string) (bool, error) {
 func (e *engine) Events(ctx context.Context, since time.Time) (<-chan Event, <-chan error) {
 	opts := client.EventsListOptions{Filters: client.Filters{}.Add("type", "container")}
 	if !since.IsZero() {
-		opts.Since = strconv.FormatInt(since.Unix(), 10)
+		// Seconds and nanoseconds: resuming after a broken stream asks for
+		// what came after the last event seen, not its whole second.
+		opts.Since = fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())
 	}
 	res := e.cli.Events(ctx, opts)
 	out := make(chan Event)

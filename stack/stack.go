@@ -26,6 +26,7 @@ type HostSpec struct {
 type Engine interface {
 	Ping(ctx context.Context) (string, error)
 	Containers(ctx context.Context, all bool) ([]Container, error)
+	Inspect(ctx context.Context, id string) (Container, error)
 	Logs(ctx context.Context, id string, n int) ([]LogLine, error)
 	Stats(ctx context.Context, id string) (Stats, error)
 	ImageExists(ctx context.Context, ref string) (bool, error)
@@ -197,6 +198,43 @@ func unreachable(states []HostState) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Ping checks that a host's engine answers, within the host timeout.
+func (s *Stack) Ping(ctx context.Context, hostName string) error {
+	e := s.Engine(hostName)
+	if e == nil {
+		return fmt.Errorf("no host %q", hostName)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	_, err := e.Ping(ctx)
+	return err
+}
+
+// Inspect returns one container of a host by id or name.
+func (s *Stack) Inspect(ctx context.Context, hostName, id string) (Container, error) {
+	e := s.Engine(hostName)
+	if e == nil {
+		return Container{}, fmt.Errorf("no host %q", hostName)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	return e.Inspect(ctx, id)
+}
+
+// Events streams the container events of a host since a time (zero: from
+// now) until ctx ends or the connection breaks; the error channel then
+// delivers why. There is no timeout: the stream is meant to last.
+func (s *Stack) Events(ctx context.Context, hostName string, since time.Time) (<-chan Event, <-chan error) {
+	e := s.Engine(hostName)
+	if e == nil {
+		out, errc := make(chan Event), make(chan error, 1)
+		close(out)
+		errc <- fmt.Errorf("no host %q", hostName)
+		return out, errc
+	}
+	return e.Events(ctx, since)
 }
 
 // Logs returns the last n log lines of a container.

@@ -1,0 +1,124 @@
+package watch
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"vigie/stack"
+)
+
+// follow keeps one host's event stream open: it pings, subscribes from the
+// last event seen, and on a broken stream waits with a growing backoff and
+// resumes from there, so that events in the gap come once and only once.
+func (w *Watcher) follow(ctx context.Context, host string, since time.Time) {
+	backoff := w.o.MinBackoff
+	// The events at exactly `since` may come again when resuming (the
+	// engine's since is inclusive): they are skipped by key.
+	seen := map[string]bool{}
+	wasUp := false
+	for ctx.Err() == nil {
+		err := w.ping(ctx, host)
+		if err == nil {
+			if wasUp {
+				w.log.Info().Str("host", host).Time("since", since).Msg("event stream resumed")
+			}
+			w.setHost(host, true, nil)
+			if wasUp {
+				w.reconnected(host, since)
+			}
+			wasUp = true
+			opened := time.Now()
+			evs, errc := w.src.Events(ctx, host, since)
+			for ev := range evs {
+				key := fmt.Sprintf("%d/%s/%s", ev.Time.UnixNano(), ev.Container, ev.Action)
+				if seen[key] {
+					continue
+				}
+				if ev.Time.After(since) {
+					since, seen = ev.Time, map[string]bool{}
+				}
+				seen[key] = true
+				backoff = w.o.MinBackoff
+				select {
+				case w.events <- ev:
+				case <-ctx.Done():
+					return
+				}
+			}
+			err = <-errc
+			if ctx.Err() != nil {
+				return
+			}
+			if time.Since(opened) > 10*time.Second {
+				backoff = w.o.MinBackoff
+			}
+			w.log.Warn().Str("host", host).Err(err).Msg("event stream broken; reconnecting")
+		}
+		w.setHost(host, false, err)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return
+		}
+		backoff = min(backoff*2, w.o.MaxBackoff)
+	}
+}
+
+func (w *Watcher) ping(ctx context.Context, host string) error {
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return w.src.Ping(pctx, host)
+}
+
+// interesting says whether an event can make or change an alert.
+func interesting(ev stack.Event) bool {
+	switch ev.Action {
+	case "die", "oom", "kill", "stop", "health_status: unhealthy", "health_status: healthy":
+		return true
+	}
+	return false
+}
+
+// intake gathers events into batches: a batch is handed over once no
+// event came for Quiet, or MaxHold after its first event, so that
+// containers failing together are seen together.
+func (w *Watcher) intake(ctx context.Context, batches chan<- []stack.Event) {
+	var pending []stack.Event
+	quiet := time.NewTimer(time.Hour)
+	quiet.Stop()
+	hold := time.NewTimer(time.Hour)
+	hold.Stop()
+	flush := func() {
+		quiet.Stop()
+		hold.Stop()
+		if len(pending) == 0 {
+			return
+		}
+		select {
+		case batches <- pending:
+		case <-ctx.Done():
+		}
+		pending = nil
+	}
+	for {
+		select {
+		case ev := <-w.events:
+			if !interesting(ev) {
+				continue
+			}
+			if len(pending) == 0 {
+				hold.Reset(w.o.MaxHold)
+			}
+			pending = append(pending, ev)
+			quiet.Reset(w.o.Quiet)
+		case <-quiet.C:
+			flush()
+		case <-hold.C:
+			flush()
+		case <-ctx.Done():
+			close(batches)
+			return
+		}
+	}
+}
