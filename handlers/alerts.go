@@ -244,15 +244,14 @@ func entryText(e watch.Entry) string {
 	return s
 }
 
-// durText prints 90m as 1h30m and 24h as 24h, without zero units.
+// durText prints durations without zero units: 1h, 1h30m, 2m5s, 24h.
 func durText(d time.Duration) string {
 	s := d.Round(time.Second).String()
-	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
 	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
-	}
-	if s == "" {
-		return "0s"
 	}
 	return s
 }

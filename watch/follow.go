@@ -82,9 +82,14 @@ func interesting(ev stack.Event) bool {
 
 // intake gathers events into batches: a batch is handed over once no
 // event came for Quiet, or MaxHold after its first event, so that
-// containers failing together are seen together.
+// containers failing together are seen together. A mass stop (docker stop
+// of many, compose down) announces itself by its kill requests: while
+// enough killed containers have yet to die to make a burst, the batch waits
+// for them (up to massHold), so that they end in one summary.
 func (w *Watcher) intake(ctx context.Context, batches chan<- []stack.Event) {
 	var pending []stack.Event
+	var first time.Time
+	awaiting := map[string]time.Time{} // killed, not dead yet
 	quiet := time.NewTimer(time.Hour)
 	quiet.Stop()
 	hold := time.NewTimer(time.Hour)
@@ -101,24 +106,64 @@ func (w *Watcher) intake(ctx context.Context, batches chan<- []stack.Event) {
 		}
 		pending = nil
 	}
+	// massStop says whether the batch should wait for killed containers.
+	massStop := func() bool {
+		now := time.Now()
+		for k, t := range awaiting {
+			if now.Sub(t) > massHold {
+				delete(awaiting, k)
+			}
+		}
+		if len(awaiting) == 0 || now.Sub(first) > massHold {
+			return false
+		}
+		dead := map[string]bool{}
+		for _, ev := range pending {
+			if ev.Action == "die" {
+				dead[ev.Host+"/"+ev.Name] = true
+			}
+		}
+		return len(awaiting)+len(dead) >= w.o.BurstContainers
+	}
+	timeout := func() {
+		if massStop() {
+			quiet.Reset(massQuiet)
+			return
+		}
+		flush()
+	}
 	for {
 		select {
 		case ev := <-w.events:
 			if !interesting(ev) {
 				continue
 			}
+			switch ev.Action {
+			case "kill":
+				awaiting[ev.Host+"/"+ev.Name] = time.Now()
+			case "die":
+				delete(awaiting, ev.Host+"/"+ev.Name)
+			}
 			if len(pending) == 0 {
+				first = time.Now()
 				hold.Reset(w.o.MaxHold)
 			}
 			pending = append(pending, ev)
 			quiet.Reset(w.o.Quiet)
 		case <-quiet.C:
-			flush()
+			timeout()
 		case <-hold.C:
-			flush()
+			timeout()
 		case <-ctx.Done():
 			close(batches)
 			return
 		}
 	}
 }
+
+// A mass stop is waited for at most massHold (Docker's default stop
+// timeout is 10s), and its batch closes massQuiet after the last death.
+const (
+	massHold  = 15 * time.Second
+	massQuiet = time.Second
+)

@@ -473,3 +473,25 @@ func TestCooldownOutlivesARestart(t *testing.T) {
 	f.emit(die("db", 1, time.Now()))
 	rec2.waitSent(t, 1, time.Second)
 }
+
+func TestMassStopWaitsForItsKilledContainers(t *testing.T) {
+	f := newFake()
+	_, rec := start(t, f, nil, Options{BurstContainers: 5})
+	now := time.Now()
+	var kills []stack.Event
+	for i := 0; i < 8; i++ {
+		kills = append(kills, stack.Event{Host: "h", Action: "kill", Container: fmt.Sprintf("id-s%d", i), Name: fmt.Sprintf("s%d", i), Time: now})
+	}
+	f.emit(kills...)
+	// The deaths come one by one, further apart than the quiet time.
+	for i := 0; i < 8; i++ {
+		time.Sleep(300 * time.Millisecond)
+		f.emit(die(fmt.Sprintf("s%d", i), 143, time.Now()))
+	}
+	sent := rec.waitSent(t, 1, 3*time.Second)
+	if sent[0].Kind != Burst || len(sent[0].Items) != 8 || !strings.Contains(sent[0].Items[0].What, "stopped") {
+		t.Fatalf("mass stop: %+v", sent[0])
+	}
+	time.Sleep(300 * time.Millisecond)
+	rec.waitSent(t, 1, 0)
+}
