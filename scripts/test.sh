@@ -46,6 +46,7 @@ fuzz ./internal/tgfake FuzzParseHTML 60000
 
 step "benchmarks (one pass, figures in the closing notes come from -benchtime runs)"
 go test -run '^$' -bench . -benchtime 1x ./knowledge
+go test -run '^$' -bench . -benchtime 3x ./watch
 
 step "matcher evaluation on the development set"
 if [ -f ../shared/eval/dev-errors.yaml ]; then

@@ -99,16 +99,18 @@ func (f *fakeSource) Ping(context.Context, string) error {
 
 // recorder is a Notifier that keeps what it was given.
 type recorder struct {
-	mu    sync.Mutex
-	sent  []Alert
-	edits []Alert
-	next  int
+	mu     sync.Mutex
+	sent   []Alert
+	sentAt []time.Time
+	edits  []Alert
+	next   int
 }
 
 func (r *recorder) Send(_ context.Context, _ int64, a Alert) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sent = append(r.sent, a)
+	r.sentAt = append(r.sentAt, time.Now())
 	r.next++
 	return r.next, nil
 }
@@ -493,5 +495,35 @@ func TestMassStopWaitsForItsKilledContainers(t *testing.T) {
 		t.Fatalf("mass stop: %+v", sent[0])
 	}
 	time.Sleep(300 * time.Millisecond)
+	rec.waitSent(t, 1, 0)
+}
+
+func TestLogScanAlertsNewSignaturesOnce(t *testing.T) {
+	f := newFake()
+	f.add("grafana", "boom from before the watch") // already there: not news
+	f.mu.Lock()
+	g := f.conts["grafana"]
+	g.State = "running"
+	f.snap = []stack.HostState{{Host: "h", Containers: []stack.Container{g}}}
+	f.mu.Unlock()
+	_, rec := start(t, f, nil, Options{ScanInterval: 200 * time.Millisecond})
+	time.Sleep(500 * time.Millisecond)
+	if s, _ := rec.snapshot(); len(s) != 0 {
+		t.Fatalf("old log lines alerted: %+v", s)
+	}
+	f.mu.Lock()
+	f.logs["grafana"] = append(f.logs["grafana"],
+		stack.LogLine{Time: time.Now(), Text: "level=error msg=\"boom: datasource not found\" password=hunter2-secret"})
+	f.mu.Unlock()
+	sent := rec.waitSent(t, 1, 2*time.Second)
+	a := sent[0]
+	if a.Kind != LogHit || a.Pitfall == nil || a.Pitfall.ID != "9.9" || len(a.Lines) != 1 || strings.Contains(a.Lines[0], "hunter2-secret") {
+		t.Fatalf("log alert: %+v", a)
+	}
+	// The same signature again is within its cooldown.
+	f.mu.Lock()
+	f.logs["grafana"] = append(f.logs["grafana"], stack.LogLine{Time: time.Now(), Text: "boom again"})
+	f.mu.Unlock()
+	time.Sleep(600 * time.Millisecond)
 	rec.waitSent(t, 1, 0)
 }
