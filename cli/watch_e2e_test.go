@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -123,7 +124,12 @@ func texts(ms []tgfake.Message) string {
 func sentAt(t *testing.T, r *running, id int) time.Time {
 	t.Helper()
 	for _, c := range r.fake.Calls("sendMessage") {
-		if c.Status == 200 && strings.Contains(c.Response, fmt.Sprintf(`"message_id":%d,`, id)) {
+		var resp struct {
+			Result struct {
+				MessageID int `json:"message_id"`
+			} `json:"result"`
+		}
+		if c.Status == 200 && json.Unmarshal([]byte(c.Response), &resp) == nil && resp.Result.MessageID == id {
 			return c.Time
 		}
 	}
