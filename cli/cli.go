@@ -17,6 +17,7 @@ import (
 	"vigie/config"
 	"vigie/handlers"
 	"vigie/knowledge"
+	"vigie/metrics"
 	"vigie/runbooks"
 	"vigie/stack"
 )
@@ -60,6 +61,7 @@ func subcommands() []subcommand {
 		{name: "scores", args: "[NAME]", help: "the model_scores table (§3.3), best and worst", run: cmdScores},
 		{name: "history", args: "[--json] [N]", help: "the last N commands and actions from the audit trail", run: cmdHistory, flags: jsonFlag},
 		{name: "eval", args: "[--json] [--min-top1 X] [--min-top3 Y] [--min-abstain Z] FILE.yaml", help: "score the matcher on an evaluation file", run: cmdEval, flags: evalFlags},
+		{name: "healthcheck", args: "[--url URL] [--timeout D]", help: "ask a running vigie's /healthz; exit 0 when healthy (for a container HEALTHCHECK)", run: cmdHealthcheck, flags: healthcheckFlags},
 		{name: "version", help: "print the version", run: cmdVersion},
 	}
 }
@@ -75,6 +77,7 @@ type env struct {
 	mux     *handlers.Mux
 	stk     *stack.Stack
 	st      *lazyStore
+	met     *metrics.Metrics
 }
 
 // Main runs vigie with args (without the program name) and returns the
@@ -132,7 +135,7 @@ func Main(ctx context.Context, args []string, o IO) int {
 		fmt.Fprintf(o.Err, "vigie: invalid configuration%s:\n%v\n", inFile(path), err)
 		return ExitFailure
 	}
-	e := &env{io: o, cfg: cfg, cfgPath: path, log: newLogger(cfg, o.Err)}
+	e := &env{io: o, cfg: cfg, cfgPath: path, log: newLogger(cfg, o.Err), met: metrics.New(Version)}
 	code := sc.run(ctx, e, fs, fs.Args())
 	if e.stk != nil {
 		_ = e.stk.Close()
@@ -276,6 +279,7 @@ func (e *env) handlers() (*handlers.Mux, error) {
 		MaxInput:        int64(e.cfg.Knowledge.MaxInputMB) << 20,
 		Stack:           stk,
 		Checks:          handlers.CheckSettings{LogLines: e.cfg.Checks.LogLines, RestartThreshold: e.cfg.Checks.RestartThreshold},
+		Metrics:         e.met,
 	})
 	return e.mux, nil
 }
