@@ -53,7 +53,7 @@ RUN addgroup -g 65532 vigie \
  && mkdir -p /data /home/vigie/.ssh \
  && chown -R 65532:65532 /data /home/vigie \
  && chmod 700 /home/vigie/.ssh
-COPY --from=build /out/vigie /usr/local/bin/vigie
+COPY --from=build /out/vigie /vigie
 WORKDIR /
 USER 65532:65532
 # The docker CLI writes its config under DOCKER_CONFIG: keep it on the /tmp
@@ -61,6 +61,6 @@ USER 65532:65532
 ENV VIGIE_CONFIG=/etc/vigie/config.yaml \
     HOME=/home/vigie \
     DOCKER_CONFIG=/tmp/.docker
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["/usr/local/bin/vigie", "healthcheck"]
-ENTRYPOINT ["/usr/local/bin/vigie"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["/vigie", "healthcheck"]
+ENTRYPOINT ["/vigie"]
 CMD ["run"]

@@ -55,7 +55,7 @@ func TestScratchMatchesSlimStage(t *testing.T) {
 	}
 	// The full stage runs as the same user, with the same healthcheck.
 	full := strings.Join(finalStage(t, "../Dockerfile", "full"), "\n")
-	if !strings.Contains(full, "USER 65532:65532") || !strings.Contains(full, `CMD ["/usr/local/bin/vigie", "healthcheck"]`) {
+	if !strings.Contains(full, "USER 65532:65532") || !strings.Contains(full, `CMD ["/vigie", "healthcheck"]`) {
 		t.Errorf("full stage:\n%s", full)
 	}
 }
