@@ -1,6 +1,7 @@
 package dockertest
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -17,5 +18,23 @@ func TestDaemonRunsAndRestarts(t *testing.T) {
 	d.Restart(t)
 	if got := d.Docker(t, "inspect", "-f", "{{.State.Running}}", id); got != "true" {
 		t.Fatalf("after a restart the unless-stopped container is running=%s", got)
+	}
+}
+
+// Through ServeTLS, the daemon answers to a client holding a certificate
+// of the CA, and refuses one without.
+func TestServeTLS(t *testing.T) {
+	srv, cli := NewTLS(t)
+	d := StartDaemon(t)
+	host := ServeTLS(t, d, srv)
+	if !strings.HasPrefix(host, "tcp://127.0.0.1:") {
+		t.Fatalf("endpoint %q", host)
+	}
+	out, err := exec.Command("docker", "-H", host, "--tlsverify", "--tlscacert", cli.CA, "--tlscert", cli.Cert, "--tlskey", cli.Key, "version", "--format", "{{.Server.APIVersion}}").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) == "" {
+		t.Fatalf("with the client certificate: %v %s", err, out)
+	}
+	if out, err := exec.Command("docker", "-H", host, "--tlsverify", "--tlscacert", cli.CA, "version", "--format", "{{.Server.APIVersion}}").CombinedOutput(); err == nil {
+		t.Fatalf("without a client certificate the daemon answered: %s", out)
 	}
 }
