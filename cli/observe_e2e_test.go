@@ -181,6 +181,7 @@ func TestHealthAndMetricsServed(t *testing.T) {
 	// config file startBot wrote) and given with --url.
 	cfgPath := strings.TrimSuffix(r.data, "data") + "config.yaml"
 	out, errs, code := run(t, "", "healthcheck", "--config", cfgPath)
+	t.Logf("vigie healthcheck: %s", strings.TrimSpace(out))
 	if code != ExitOK || !strings.HasPrefix(out, "healthy: bot ok (polling") || strings.Count(out, "\n") != 1 {
 		t.Errorf("healthcheck: exit %d, out %q, err %q", code, out, errs)
 	}

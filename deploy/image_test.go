@@ -183,6 +183,7 @@ http:
 	}
 
 	out := dockertest.Docker(t, "exec", id, "/vigie", "healthcheck")
+	t.Logf("docker exec … /vigie healthcheck: %s", out)
 	if !strings.HasPrefix(out, "healthy: bot ok (polling") || !strings.Contains(out, "corpus ok (") || !strings.Contains(out, "store ok (embedded (bbolt in /data))") {
 		t.Errorf("vigie healthcheck in the container: %q", out)
 	}
