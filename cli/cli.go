@@ -192,7 +192,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: vigie COMMAND [flags] [args]")
 	fmt.Fprintln(w)
 	for _, s := range subcommands() {
-		fmt.Fprintf(w, "  %-9s %s\n", s.name, s.help)
+		fmt.Fprintf(w, "  %-11s %s\n", s.name, s.help)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Every command takes --config FILE, --corpus PATH and --log-level LEVEL; `vigie COMMAND -h` for its own flags.")
