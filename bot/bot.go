@@ -44,6 +44,9 @@ type Options struct {
 	ShutdownGrace time.Duration
 	// PollTimeout is the long-poll wait of getUpdates.
 	PollTimeout time.Duration
+	// Metrics counts updates, replies and Bot API failures; nil counts
+	// nothing.
+	Metrics Metrics
 }
 
 // Bot is a running Telegram bot.
@@ -56,8 +59,11 @@ type Bot struct {
 	access    *access
 	limiter   *limiter
 	callbacks *callbacks
+	metrics   Metrics
+	watch     *apiWatch
 
 	mu      sync.Mutex
+	running bool // between the start and the end of Run
 	queues  map[int64]chan job
 	stopped bool
 	wg      sync.WaitGroup // jobs accepted and not finished
@@ -90,13 +96,21 @@ func New(ctx context.Context, o Options, mux *handlers.Mux, log zerolog.Logger) 
 	if o.PollTimeout <= 0 {
 		o.PollTimeout = 30 * time.Second
 	}
+	if o.Metrics == nil {
+		o.Metrics = noMetrics{}
+	}
+	watch := &apiWatch{next: http.DefaultTransport, token: o.Token, now: time.Now}
+	retry := newRetrying(log)
+	retry.base = watch
 	b := &Bot{
 		o: o, mux: mux, log: log,
 		access:    newAccess(o.AllowedChats, o.Operators, o.Viewers),
 		limiter:   newLimiter(o.RateLimit),
 		callbacks: newCallbacks(o.ButtonTTL),
 		queues:    map[int64]chan job{},
-		http:      &http.Client{Transport: newRetrying(log)},
+		http:      &http.Client{Transport: retry},
+		metrics:   o.Metrics,
+		watch:     watch,
 	}
 	opts := []tg.Option{
 		tg.WithServerURL(strings.TrimRight(o.APIURL, "/")),
@@ -107,7 +121,10 @@ func New(ctx context.Context, o Options, mux *handlers.Mux, log zerolog.Logger) 
 		// enqueues, it never blocks).
 		tg.WithWorkers(1),
 		tg.WithNotAsyncHandlers(),
-		tg.WithErrorsHandler(func(err error) { log.Warn().Err(redactTokenErr(err, o.Token)).Msg("Bot API") }),
+		tg.WithErrorsHandler(func(err error) {
+			o.Metrics.Error("telegram")
+			log.Warn().Err(redactTokenErr(err, o.Token)).Msg("Bot API")
+		}),
 		tg.WithCheckInitTimeout(20 * time.Second),
 		tg.WithAllowedUpdates(tg.AllowedUpdates{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery}),
 	}
@@ -140,6 +157,8 @@ func (b *Bot) Run(ctx context.Context) error {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	b.workCtx = work
+	b.setRunning(true)
+	defer b.setRunning(false)
 	if err := b.registerCommands(ctx); err != nil {
 		b.log.Warn().Err(redactTokenErr(err, b.o.Token)).Msg("setMyCommands failed; the command menu may be stale")
 	}
@@ -174,6 +193,12 @@ func (b *Bot) Run(ctx context.Context) error {
 		cancel()
 	}
 	return b.drain()
+}
+
+func (b *Bot) setRunning(v bool) {
+	b.mu.Lock()
+	b.running = v
+	b.mu.Unlock()
 }
 
 // drain stops taking updates and waits for the replies in flight.
@@ -242,6 +267,7 @@ func (b *Bot) onUpdate(ctx context.Context, _ *tg.Bot, u *models.Update) {
 	}
 	role := b.access.role(chatID, userID)
 	if role == Nobody {
+		b.metrics.Update("not_allowed")
 		if b.access.firstRefusal(chatID) {
 			b.log.Info().Int64("chat_id", chatID).Int64("user_id", userID).Str("user", name).
 				Msg("message from a chat or user not allowed: no reply (add the chat id to telegram.allowed_chats, the user id to operators or viewers)")
@@ -250,6 +276,7 @@ func (b *Bot) onUpdate(ctx context.Context, _ *tg.Bot, u *models.Update) {
 	}
 	if u.Message != nil {
 		if ok, warn := b.limiter.allow(userID); !ok {
+			b.metrics.Update("rate_limited")
 			if warn {
 				b.enqueue(chatID, job{update: &models.Update{Message: &models.Message{Chat: u.Message.Chat, From: u.Message.From, Text: slowDownText}}, role: role})
 			}
@@ -297,12 +324,27 @@ func (b *Bot) process(j job) {
 	start := time.Now()
 	switch {
 	case u.CallbackQuery != nil:
+		b.metrics.Update("callback")
 		b.onCallback(ctx, u.CallbackQuery, j.role)
 	case u.Message != nil:
+		if u.Message.Text != slowDownText {
+			b.metrics.Update(messageKind(u.Message))
+		}
 		b.onMessage(ctx, u.Message, j.role)
 	}
 	chatID, userID, _ := origin(u)
 	b.log.Debug().Int64("chat_id", chatID).Int64("user_id", userID).Dur("took", time.Since(start)).Msg("update handled")
+}
+
+// messageKind names a message for the updates counter.
+func messageKind(m *models.Message) string {
+	switch {
+	case m.Document != nil:
+		return "document"
+	case strings.HasPrefix(strings.TrimSpace(m.Text), "/"):
+		return "command"
+	}
+	return "message"
 }
 
 func (b *Bot) recover(where string) {

@@ -86,8 +86,10 @@ func (r *chatReplier) Send(ctx context.Context, rep handlers.Reply) error {
 			Document: &models.InputFileUpload{Filename: rep.File.Name, Data: bytes.NewReader(rep.File.Data)},
 		})
 		if err != nil {
+			r.b.metrics.Error("telegram")
 			return redactTokenErr(err, r.b.o.Token)
 		}
+		r.b.metrics.Reply("document")
 	}
 	return nil
 }
@@ -100,8 +102,10 @@ func (r *chatReplier) send(ctx context.Context, text string, markup models.Reply
 		m, err = r.b.api.SendMessage(ctx, &tg.SendMessageParams{ChatID: r.chatID, Text: stripTags(text), ReplyMarkup: markup})
 	}
 	if err != nil {
+		r.b.metrics.Error("telegram")
 		return 0, redactTokenErr(err, r.b.o.Token)
 	}
+	r.b.metrics.Reply("message")
 	return m.ID, nil
 }
 
@@ -157,6 +161,9 @@ func (r *chatReplier) edit(ctx context.Context, id int, text string, markup mode
 	_, err := r.b.api.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: r.chatID, MessageID: id, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
 	if err != nil && strings.Contains(err.Error(), "message is not modified") {
 		return nil
+	}
+	if err == nil {
+		r.b.metrics.Reply("edit")
 	}
 	return err
 }

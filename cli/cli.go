@@ -17,6 +17,7 @@ import (
 	"vigie/config"
 	"vigie/handlers"
 	"vigie/knowledge"
+	"vigie/metrics"
 	"vigie/runbooks"
 	"vigie/stack"
 	"vigie/watch"
@@ -62,6 +63,7 @@ func subcommands() []subcommand {
 		{name: "watch", help: "follow the Docker events and print the alerts the bot would send (no token needed)", run: cmdWatch},
 		{name: "history", args: "[--json] [N]", help: "the last N commands and actions from the audit trail", run: cmdHistory, flags: jsonFlag},
 		{name: "eval", args: "[--json] [--min-top1 X] [--min-top3 Y] [--min-abstain Z] FILE.yaml", help: "score the matcher on an evaluation file", run: cmdEval, flags: evalFlags},
+		{name: "healthcheck", args: "[--url URL] [--timeout D]", help: "ask a running vigie's /healthz; exit 0 when healthy (for a container HEALTHCHECK)", run: cmdHealthcheck, flags: healthcheckFlags},
 		{name: "version", help: "print the version", run: cmdVersion},
 	}
 }
@@ -78,6 +80,7 @@ type env struct {
 	stk     *stack.Stack
 	st      *lazyStore
 	watcher *watch.Watcher
+	met     *metrics.Metrics
 }
 
 // Main runs vigie with args (without the program name) and returns the
@@ -135,7 +138,7 @@ func Main(ctx context.Context, args []string, o IO) int {
 		fmt.Fprintf(o.Err, "vigie: invalid configuration%s:\n%v\n", inFile(path), err)
 		return ExitFailure
 	}
-	e := &env{io: o, cfg: cfg, cfgPath: path, log: newLogger(cfg, o.Err)}
+	e := &env{io: o, cfg: cfg, cfgPath: path, log: newLogger(cfg, o.Err), met: metrics.New(Version)}
 	code := sc.run(ctx, e, fs, fs.Args())
 	if e.stk != nil {
 		_ = e.stk.Close()
@@ -192,7 +195,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: vigie COMMAND [flags] [args]")
 	fmt.Fprintln(w)
 	for _, s := range subcommands() {
-		fmt.Fprintf(w, "  %-9s %s\n", s.name, s.help)
+		fmt.Fprintf(w, "  %-11s %s\n", s.name, s.help)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Every command takes --config FILE, --corpus PATH and --log-level LEVEL; `vigie COMMAND -h` for its own flags.")
@@ -279,9 +282,14 @@ func (e *env) handlers() (*handlers.Mux, error) {
 		MaxInput:        int64(e.cfg.Knowledge.MaxInputMB) << 20,
 		Stack:           stk,
 		Checks:          handlers.CheckSettings{LogLines: e.cfg.Checks.LogLines, RestartThreshold: e.cfg.Checks.RestartThreshold},
+		Metrics:         e.met,
 	}
 	if e.cfg.Watch.Enabled {
-		e.watcher = watch.New(stk, st, e.watchOptions(ix), e.log.With().Str("component", "watch").Logger())
+		o := e.watchOptions(ix)
+		if e.met != nil {
+			o.Metric = func(k watch.Kind) { e.met.Alert(string(k)) }
+		}
+		e.watcher = watch.New(stk, st, o, e.log.With().Str("component", "watch").Logger())
 		deps.Alerts = e.watcher
 	}
 	e.mux = handlers.NewMux(deps)

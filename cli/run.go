@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"vigie/bot"
@@ -50,11 +51,23 @@ func cmdRun(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	if _, err := e.store().get(ctx); err != nil && !errors.Is(err, store.ErrUnavailable) {
 		return e.fail("%v", err)
 	}
+	// /healthz and /metrics are served from here on, so that a container
+	// healthcheck sees "bot starting" while the Bot API is first reached.
+	var running atomic.Pointer[bot.Bot]
+	if e.cfg.HTTP.Enabled() {
+		stop, err := e.serveHTTP(ctx, e.healthChecks(&running))
+		if err != nil {
+			return e.fail("%v", err)
+		}
+		defer stop()
+	}
 	go e.store().pruneLoop(ctx, e.cfg.Audit.Retention.Std())
+	o.Metrics = e.met
 	b, err := bot.New(ctx, o, mux, e.log.With().Str("component", "bot").Logger())
 	if err != nil {
 		return e.fail("%v", err)
 	}
+	running.Store(b)
 	var watching sync.WaitGroup
 	if e.watcher != nil {
 		if len(e.cfg.AlertChats()) == 0 {

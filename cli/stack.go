@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"vigie/handlers"
+	"vigie/metrics"
 	"vigie/stack"
 )
 
@@ -29,6 +30,7 @@ func (e *env) stack() (*stack.Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.ObserveErrors(func(string) { e.met.Error(metrics.ComponentDocker) })
 	e.stk = s
 	return s, nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"vigie/handlers"
+	"vigie/metrics"
 	"vigie/store"
 )
 
@@ -20,6 +22,10 @@ import (
 type lazyStore struct {
 	open func(ctx context.Context) (store.Store, error)
 	log  zerolog.Logger
+	// onErr is called for each failed call (metrics); nil: not counted.
+	onErr func()
+	// kind names the backend in /healthz, with no secret.
+	kind string
 
 	mu      sync.Mutex
 	s       store.Store
@@ -29,6 +35,28 @@ type lazyStore struct {
 
 // retryEvery spaces the attempts to open an unavailable store.
 const retryEvery = 10 * time.Second
+
+// count counts a failed call: the store unreachable or failing, not a
+// missing record or a lost race, which are answers.
+func (l *lazyStore) count(err error) error {
+	if err != nil && l.onErr != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+		l.onErr()
+	}
+	return err
+}
+
+// ping checks the store answers, for /healthz (not counted: a scrape must
+// not move the error counter).
+func (l *lazyStore) ping(ctx context.Context) (string, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := s.Ping(ctx); err != nil {
+		return "", err
+	}
+	return l.kind, nil
+}
 
 func (l *lazyStore) get(ctx context.Context) (store.Store, error) {
 	l.mu.Lock()
@@ -53,25 +81,27 @@ func (l *lazyStore) get(ctx context.Context) (store.Store, error) {
 func (l *lazyStore) Audit(ctx context.Context, e store.AuditEntry) (int64, error) {
 	s, err := l.get(ctx)
 	if err != nil {
-		return 0, err
+		return 0, l.count(err)
 	}
-	return s.Audit(ctx, e)
+	id, err := s.Audit(ctx, e)
+	return id, l.count(err)
 }
 
 func (l *lazyStore) History(ctx context.Context, limit int) ([]store.AuditEntry, error) {
 	s, err := l.get(ctx)
 	if err != nil {
-		return nil, err
+		return nil, l.count(err)
 	}
-	return s.History(ctx, limit)
+	h, err := s.History(ctx, limit)
+	return h, l.count(err)
 }
 
 func (l *lazyStore) AddFeedback(ctx context.Context, section, signature string, up bool, userID int64) error {
 	s, err := l.get(ctx)
 	if err != nil {
-		return err
+		return l.count(err)
 	}
-	return s.AddFeedback(ctx, section, signature, up, userID)
+	return l.count(s.AddFeedback(ctx, section, signature, up, userID))
 }
 
 func (l *lazyStore) GetAlert(ctx context.Context, host, container, event string) (store.AlertState, error) {
@@ -124,7 +154,7 @@ func (l *lazyStore) votes(signature string) map[string]int {
 		return nil
 	}
 	fb, err := s.FeedbackFor(ctx, signature)
-	if err != nil || len(fb) == 0 {
+	if l.count(err) != nil || len(fb) == 0 {
 		return nil
 	}
 	out := make(map[string]int, len(fb))
@@ -144,7 +174,7 @@ func (l *lazyStore) pruneLoop(ctx context.Context, retention time.Duration) {
 			pctx, cancel := context.WithTimeout(ctx, time.Minute)
 			n, err := s.PruneAudit(pctx, time.Now().Add(-retention))
 			cancel()
-			if err != nil {
+			if l.count(err) != nil {
 				l.log.Warn().Err(err).Msg("audit pruning failed")
 			} else if n > 0 {
 				l.log.Info().Int("removed", n).Dur("retention", retention).Msg("audit pruned")
@@ -175,7 +205,12 @@ func (e *env) store() *lazyStore {
 	}
 	o := store.Options{URL: e.cfg.Database.URL.Reveal(), DataDir: e.cfg.DataDir, Timeout: e.cfg.Database.Timeout.Std()}
 	log := e.log.With().Str("component", "store").Logger()
-	e.st = &lazyStore{log: log, open: func(ctx context.Context) (store.Store, error) { return store.Open(ctx, o, log) }}
+	kind := "embedded (bbolt in " + e.cfg.DataDir + ")"
+	if o.URL != "" {
+		kind = "PostgreSQL"
+	}
+	e.st = &lazyStore{log: log, kind: kind, onErr: func() { e.met.Error(metrics.ComponentDB) },
+		open: func(ctx context.Context) (store.Store, error) { return store.Open(ctx, o, log) }}
 	return e.st
 }
 
@@ -245,23 +280,25 @@ func (e *env) pgCommand(ctx context.Context, fs *flag.FlagSet, args []string, cm
 func (l *lazyStore) PutPending(ctx context.Context, p store.PendingAction) error {
 	s, err := l.get(ctx)
 	if err != nil {
-		return err
+		return l.count(err)
 	}
-	return s.PutPending(ctx, p)
+	return l.count(s.PutPending(ctx, p))
 }
 
 func (l *lazyStore) GetPending(ctx context.Context, id string) (store.PendingAction, error) {
 	s, err := l.get(ctx)
 	if err != nil {
-		return store.PendingAction{}, err
+		return store.PendingAction{}, l.count(err)
 	}
-	return s.GetPending(ctx, id)
+	p, err := s.GetPending(ctx, id)
+	return p, l.count(err)
 }
 
 func (l *lazyStore) TransitionPending(ctx context.Context, id, from, to string) (store.PendingAction, error) {
 	s, err := l.get(ctx)
 	if err != nil {
-		return store.PendingAction{}, err
+		return store.PendingAction{}, l.count(err)
 	}
-	return s.TransitionPending(ctx, id, from, to)
+	p, err := s.TransitionPending(ctx, id, from, to)
+	return p, l.count(err)
 }

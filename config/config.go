@@ -167,6 +167,8 @@ type Config struct {
 	Knowledge Knowledge `yaml:"knowledge" json:"knowledge"`
 	// Telegram configures the bot.
 	Telegram Telegram `yaml:"telegram" json:"telegram"`
+	// HTTP configures the server of /healthz and /metrics.
+	HTTP HTTP `yaml:"http" json:"http"`
 	// Hosts are the Docker hosts vigie looks at; empty means one host, see
 	// DockerHosts. Use DockerHosts rather than this field.
 	Hosts []Host `yaml:"hosts" json:"hosts"`
@@ -307,6 +309,19 @@ type Webhook struct {
 // Enabled reports whether updates come by webhook (Listen is set) rather
 // than by long polling.
 func (w Webhook) Enabled() bool { return w.Listen != "" }
+
+// HTTP configures vigie's own HTTP server, which serves /healthz (for
+// `vigie healthcheck` and a container HEALTHCHECK) and /metrics (for
+// Prometheus). It is off while Listen is empty.
+type HTTP struct {
+	// Listen is the address the server listens on, host:port with a
+	// numeric port, e.g. "127.0.0.1:9464", or ":9464" inside a container
+	// whose port a scraper on the same Docker network reaches.
+	Listen string `yaml:"listen" json:"listen"`
+}
+
+// Enabled reports whether the server is on (Listen is set).
+func (h HTTP) Enabled() bool { return h.Listen != "" }
 
 // Host is one Docker daemon vigie talks to.
 type Host struct {

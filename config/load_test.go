@@ -122,6 +122,9 @@ func TestTestdata(t *testing.T) {
 		{file: "checks-log-lines.yaml", want: []string{`checks.log_lines: must be between 10 and 5000 (got 3)`}},
 		{file: "checks-restart-threshold.yaml", want: []string{`checks.restart_threshold: must be between 1 and 100 (got 0)`}},
 		{file: "webhook-bad-listen.yaml", want: []string{`telegram.webhook.listen: must be host:port, e.g. :8443 (got "8443")`}},
+		{file: "http-bad-listen.yaml", want: []string{`http.listen: must be host:port with a port from 1 to 65535, e.g. 127.0.0.1:9464 (got "9464")`}},
+		{file: "http-port-out-of-range.yaml", want: []string{`http.listen: must be host:port with a port from 1 to 65535, e.g. 127.0.0.1:9464 (got "127.0.0.1:70000")`}},
+		{file: "http-same-as-webhook.yaml", want: []string{`http.listen: same address as telegram.webhook.listen (:8443): use another port`}},
 		{file: "webhook-no-url.yaml", want: []string{`telegram.webhook.url: required with webhook.listen`}},
 		{file: "webhook-http-url.yaml", want: []string{`telegram.webhook.url: must be an https URL`}},
 		{file: "webhook-secret-chars.yaml", want: []string{`telegram.webhook.secret_token: may contain only A-Z, a-z, 0-9, '_' and '-' (Telegram's rule)`}},
@@ -317,6 +320,7 @@ func TestLoadFull(t *testing.T) {
 			ButtonTTL:      Duration(90 * time.Minute),
 			RequestTimeout: Duration(45 * time.Second),
 		},
+		HTTP: HTTP{Listen: ":9464"},
 		Hosts: []Host{
 			{Name: "prod", Endpoint: "unix:///var/run/docker.sock"},
 			{Name: "pi_4", Endpoint: "ssh://vigie@pi.lan:2222"},

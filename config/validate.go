@@ -84,6 +84,7 @@ func (c Config) validate(bot bool) error {
 	}
 
 	c.validateTelegram(&ps, bot)
+	c.validateHTTP(&ps)
 	c.validateHosts(&ps)
 	c.validateChecks(&ps)
 	c.validateStore(&ps)
@@ -218,6 +219,36 @@ func validateWebhook(ps *problems, w Webhook, bot bool) {
 	case !validWebhookSecret(secret):
 		ps.add(key+".secret_token", "may contain only A-Z, a-z, 0-9, '_' and '-' (Telegram's rule)")
 	}
+}
+
+// validateHTTP checks http.listen: host:port with a numeric port, and not
+// the webhook's address (one port cannot serve both).
+func (c Config) validateHTTP(ps *problems) {
+	const key = "http.listen"
+	l := c.HTTP.Listen
+	if l == "" {
+		return
+	}
+	_, port, err := net.SplitHostPort(l)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 {
+		ps.add(key, "must be host:port with a port from 1 to 65535, e.g. 127.0.0.1:9464 (got %q)", l)
+		return
+	}
+	if w := c.Telegram.Webhook.Listen; w != "" && samePort(w, l) {
+		ps.add(key, "same address as telegram.webhook.listen (%s): use another port", w)
+	}
+}
+
+// samePort reports whether two listen addresses would collide: the same
+// port on the same host, or on every interface for either.
+func samePort(a, b string) bool {
+	ha, pa, err1 := net.SplitHostPort(a)
+	hb, pb, err2 := net.SplitHostPort(b)
+	if err1 != nil || err2 != nil || pa != pb {
+		return false
+	}
+	any := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return ha == hb || any(ha) || any(hb)
 }
 
 func (c Config) validateHosts(ps *problems) {

@@ -327,6 +327,14 @@ func (m *Mux) auditAction(ctx context.Context, req Request, rb runbooks.Runbook,
 	return err
 }
 
+// countAction counts a confirmed action (id is its plan) by outcome;
+// read-only runbooks (no plan) are not actions.
+func (m *Mux) countAction(id, runbook, outcome string) {
+	if id != "" {
+		m.deps.Metrics.Action(runbook, outcome)
+	}
+}
+
 // execute runs resolved steps under per-target locks, after the audit
 // record is written; id is the pending plan ("" for read-only runbooks).
 func (m *Mux) execute(ctx context.Context, req Request, rb runbooks.Runbook, steps []step, id string, out Replier) error {
@@ -336,6 +344,7 @@ func (m *Mux) execute(ctx context.Context, req Request, rb runbooks.Runbook, ste
 			key = s.call.Host + "/" + strings.Join(s.call.Files, ",")
 		}
 		if !m.locks.try(key) {
+			m.countAction(id, rb.ID, "refused")
 			return Userf("another action on %s is running — try again when it ends; nothing was done", key)
 		}
 		defer m.locks.release(key)
@@ -343,9 +352,11 @@ func (m *Mux) execute(ctx context.Context, req Request, rb runbooks.Runbook, ste
 	if id != "" {
 		if err := m.auditAction(ctx, req, rb, id, "confirmed", "running", ""); err != nil {
 			_, _ = m.deps.Actions.Pending.TransitionPending(ctx, id, store.StatePending, store.StateFailed)
+			m.countAction(id, rb.ID, "refused")
 			return Userf("audit unavailable — nothing was done")
 		}
 		if _, err := m.deps.Actions.Pending.TransitionPending(ctx, id, store.StatePending, store.StateRunning); err != nil {
+			m.countAction(id, rb.ID, "refused")
 			if errors.Is(err, store.ErrConflict) {
 				return Userf("this plan already ran — nothing more was done")
 			}
@@ -369,6 +380,9 @@ func (m *Mux) execute(ctx context.Context, req Request, rb runbooks.Runbook, ste
 	outcome, state := "ok", store.StateDone
 	if failure != nil {
 		outcome, state = "failed: "+failure.Error(), store.StateFailed
+		m.countAction(id, rb.ID, "failed")
+	} else {
+		m.countAction(id, rb.ID, "ok")
 	}
 	if id != "" {
 		_ = m.auditAction(ctx, req, rb, id, "finished", outcome, strings.Join(results, "; "))

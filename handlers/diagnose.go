@@ -7,6 +7,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"time"
 
 	"vigie/knowledge"
 	"vigie/redact"
@@ -20,7 +21,9 @@ func (m *Mux) diagnoseText(ctx context.Context, text string, out Replier) error 
 	if err := m.checkInput([]byte(text)); err != nil {
 		return err
 	}
+	start := time.Now()
 	res := m.deps.Knowledge.Match(text)
+	m.deps.Metrics.ObserveMatch(time.Since(start))
 	return out.Send(ctx, m.withActions(DiagnosisReply(m.deps.Knowledge, res), res))
 }
 
@@ -79,7 +82,9 @@ func (m *Mux) diagnoseDocument(ctx context.Context, req Request, out Replier) er
 		return err
 	}
 	lr := &io.LimitedReader{R: io.MultiReader(strings.NewReader(string(head)), rc), N: limit + 1}
+	start := time.Now()
 	res, err := m.deps.Knowledge.ScanErr(lr)
+	m.deps.Metrics.ObserveMatch(time.Since(start))
 	if err != nil {
 		return fmt.Errorf("read document %q: %w", d.Name, err)
 	}

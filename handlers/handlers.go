@@ -127,7 +127,23 @@ type Deps struct {
 	Actions ActionSettings
 	// Alerts is the watcher (/mute, /unmute, /alerts); nil: alerts are off.
 	Alerts Alerts
+	// Metrics counts matches and actions; nil counts nothing.
+	Metrics Metrics
 }
+
+// Metrics is what the handlers count; *metrics.Metrics implements it.
+type Metrics interface {
+	// ObserveMatch records the time one match against the corpus took.
+	ObserveMatch(d time.Duration)
+	// Action counts a confirmed action by runbook and outcome (ok, failed,
+	// refused).
+	Action(runbook, outcome string)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) ObserveMatch(time.Duration) {}
+func (noMetrics) Action(string, string)      {}
 
 // Mux routes requests to the command table's handlers.
 type Mux struct {
@@ -139,6 +155,9 @@ type Mux struct {
 
 // NewMux builds the router over the command table.
 func NewMux(d Deps) *Mux {
+	if d.Metrics == nil {
+		d.Metrics = noMetrics{}
+	}
 	m := &Mux{deps: d, byName: map[string]*Command{}}
 	m.commands = commandTable()
 	for i := range m.commands {

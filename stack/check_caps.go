@@ -6,7 +6,11 @@ import (
 )
 
 // capabilities flags cap_drop: ALL with writable mounts but without
-// DAC_OVERRIDE or FOWNER: writes into the volumes fail (2.3).
+// DAC_OVERRIDE or FOWNER: writes into the volumes fail (2.3). Only
+// containers started as root are concerned: a process started as another
+// user has no effective capability whatever cap_add says (Docker sets no
+// ambient capabilities), so for it the fix is the volume's ownership, not
+// a capability — vigie's own snippet is such a container.
 type capabilities struct{}
 
 func (capabilities) Name() string { return "capabilities for writable mounts" }
@@ -24,7 +28,7 @@ func hasCap(list []string, name string) bool {
 func (capabilities) Run(_ context.Context, t *Target) ([]Finding, error) {
 	var out []Finding
 	for _, c := range t.Containers {
-		if !hasCap(c.CapDrop, "ALL") {
+		if !hasCap(c.CapDrop, "ALL") || !runsAsRoot(c.User) {
 			continue
 		}
 		writable := false

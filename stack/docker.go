@@ -28,6 +28,7 @@ type engine struct {
 	name     string
 	endpoint string
 	cli      *client.Client
+	onErr    func(host string) // set before first use; nil: not counted
 }
 
 // dialEngine makes a client for one host; nothing is sent until a call.
@@ -376,6 +377,9 @@ func (e *engine) explain(err error) error {
 		return &NotFoundError{Host: e.name, Err: err}
 	case cerrdefs.IsPermissionDenied(err):
 		hint = "the engine or a socket proxy refused the call: allow it in the proxy's configuration"
+	}
+	if e.onErr != nil {
+		e.onErr(e.name)
 	}
 	if hint == "" {
 		return &HostError{Host: e.name, Endpoint: e.endpoint, Err: err}

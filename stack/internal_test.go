@@ -118,3 +118,29 @@ func TestComposeFilePaths(t *testing.T) {
 		})
 	}
 }
+
+// cap_drop ALL with a writable volume is flagged for a container started
+// as root (its entrypoint chowns, then writes), not for one started as
+// another user, whose process has no effective capability to lose.
+func TestCapabilitiesRootOnly(t *testing.T) {
+	vol := []Mount{{Type: "volume", Destination: "/data", RW: true}}
+	mk := func(name, user string, add ...string) Container {
+		return Container{Name: name, User: user, CapDrop: []string{"ALL"}, CapAdd: add, Mounts: vol}
+	}
+	tgt := &Target{Containers: []Container{
+		mk("pg", ""), mk("root0", "0:0"), mk("ok", "", "DAC_OVERRIDE", "FOWNER"),
+		mk("vigie", "65532:65532"), mk("n8n", "node"),
+		{Name: "ro", CapDrop: []string{"ALL"}, Mounts: []Mount{{Type: "bind", Destination: "/etc/x", RW: false}}},
+	}}
+	fs, err := capabilities{}.Run(context.Background(), tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.Container)
+	}
+	if !slices.Equal(got, []string{"pg", "root0"}) {
+		t.Errorf("flagged %v, want [pg root0]", got)
+	}
+}

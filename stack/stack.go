@@ -75,6 +75,19 @@ func (s *Stack) Close() error {
 	return errors.Join(errs...)
 }
 
+// ObserveErrors has f called, with the host's name, for every call to a
+// Docker host that fails for want of the host (unreachable, timeout,
+// permission denied, refused by a proxy) — not for a container that is not
+// there. Call it before the Stack is used; f must be safe for concurrent
+// use.
+func (s *Stack) ObserveErrors(f func(host string)) {
+	for _, h := range s.hosts {
+		if e, ok := h.eng.(*engine); ok {
+			e.onErr = f
+		}
+	}
+}
+
 // Hosts returns the host names, in configuration order.
 func (s *Stack) Hosts() []string {
 	out := make([]string, len(s.hosts))
