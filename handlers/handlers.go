@@ -125,11 +125,15 @@ type Deps struct {
 	PostgresTargets []PostgresTarget
 	// Actions configure remediation (/recreate, /restart, /opencut).
 	Actions ActionSettings
+	// Assist is the model assistance (/ask, unsure diagnoses); nil: off,
+	// and replies are exactly the lexical ones.
+	Assist Assistant
 }
 
 // Mux routes requests to the command table's handlers.
 type Mux struct {
 	locks    locks
+	asks     askRefs
 	deps     Deps
 	commands []Command
 	byName   map[string]*Command
@@ -183,7 +187,7 @@ func (m *Mux) dispatch(ctx context.Context, req Request, out Replier) error {
 		if req.Doc != nil {
 			return m.diagnoseDocument(ctx, req, out)
 		}
-		return m.diagnoseText(ctx, req.Text, out)
+		return m.diagnoseText(ctx, req.ChatID, req.Text, out)
 	}
 	c, ok := m.byName[strings.ToLower(req.Command)]
 	if !ok {
