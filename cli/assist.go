@@ -111,11 +111,7 @@ func (e *env) diagnoseAssisted(ctx context.Context, fs *flag.FlagSet, ix *knowle
 			reply.Blocks = append(reply.Blocks, handlers.Block{Kind: handlers.Note, Text: mj.Error})
 		} else {
 			mj = modelJSON{Model: v.Model, IDs: append([]string{}, v.IDs...), Explanation: v.Explanation}
-			blocks, buttons := handlers.VerdictBlocks(ix, v)
-			reply.Blocks = append(reply.Blocks, blocks...)
-			if len(buttons) > 0 {
-				reply.Buttons = append(reply.Buttons, buttons)
-			}
+			reply = handlers.WithVerdict(ix, reply, v)
 		}
 	}
 	if isJSON(fs) {

@@ -92,6 +92,9 @@ func TestDiagnoseLLM(t *testing.T) {
 	if !strings.Contains(out, "🤖 Model-assisted (free-b) — see §41.1") || !strings.Contains(out, "Le mot de passe du rôle a changé.") {
 		t.Fatalf("out:\n%s", out)
 	}
+	if n := strings.Count(out, "/pitfall 41.1]"); n != 1 {
+		t.Errorf("%d buttons for §41.1, want one:\n%s", n, out)
+	}
 	srv.Push(llmfake.Credits(), llmfake.Credits())
 	out, _, code = run(t, "", "diagnose", "--config", cfg, "--llm", "--json", `password authentication failed for user "nocodb"`)
 	var got struct {

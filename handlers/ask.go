@@ -60,6 +60,12 @@ func Assisted(ctx context.Context, k Knowledge, a Assistant, input string, res k
 		r.Blocks = append(r.Blocks, Block{Kind: Note, Text: AssistFailure(err, a)})
 		return r
 	}
+	return WithVerdict(k, r, v)
+}
+
+// WithVerdict adds the model's answer to r: the blocks of VerdictBlocks,
+// and buttons for the sections it cites that r has none for.
+func WithVerdict(k Knowledge, r Reply, v assist.Verdict) Reply {
 	blocks, buttons := VerdictBlocks(k, v)
 	r.Blocks = append(r.Blocks, blocks...)
 	return addButtons(r, buttons...)
