@@ -168,6 +168,7 @@ func TestTestdata(t *testing.T) {
 		{file: "llm-max-tokens-too-large.yaml", want: []string{`llm.max_tokens: must be between 1 and 4096 (got 16000)`}},
 		{file: "llm-timeout-zero.yaml", want: []string{`llm.timeout: must be between 1s and 2m (got 0s)`}},
 		{file: "llm-timeout-too-long.yaml", want: []string{`llm.timeout: must be between 1s and 2m (got 3m)`}},
+		{file: "llm-timeout-over-request.yaml", want: []string{`llm.timeout: must be shorter than telegram.request_timeout (30s), got 30s`}},
 		{file: "llm-daily-calls-negative.yaml", want: []string{`llm.daily_calls: must be 0 (no limit) or more (got -1)`}},
 		{file: "bot-missing-token.yaml", bot: true, want: []string{`telegram.token: required (set TELEGRAM_BOT_TOKEN)`}},
 		{file: "bot-no-chats.yaml", bot: true, want: []string{`telegram.allowed_chats: at least one chat id is required`}},

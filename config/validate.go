@@ -462,8 +462,13 @@ func (c Config) validateLLM(ps *problems) {
 	if n := l.MaxTokens; n < minLLMMaxTokens || n > maxLLMMaxTokens {
 		ps.add("llm.max_tokens", "must be between %d and %d (got %d)", minLLMMaxTokens, maxLLMMaxTokens, n)
 	}
-	if d := l.Timeout; d < Duration(minLLMTimeout) || d > Duration(maxLLMTimeout) {
+	switch d := l.Timeout; {
+	case d < Duration(minLLMTimeout) || d > Duration(maxLLMTimeout):
 		ps.add("llm.timeout", "must be between %s and %s (got %s)", Duration(minLLMTimeout), Duration(maxLLMTimeout), d)
+	case l.Enabled && d >= c.Telegram.RequestTimeout:
+		// The bot must still send the lexical answer when the model gives
+		// up.
+		ps.add("llm.timeout", "must be shorter than telegram.request_timeout (%s), got %s", c.Telegram.RequestTimeout, d)
 	}
 	if l.DailyCalls < 0 {
 		ps.add("llm.daily_calls", "must be 0 (no limit) or more (got %d)", l.DailyCalls)

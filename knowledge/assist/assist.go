@@ -293,6 +293,9 @@ func (a *Assistant) call(ctx context.Context, model string, p Prompt) (string, e
 	if err == nil {
 		return text, nil
 	}
+	if errors.Is(err, context.Canceled) {
+		return "", err // the caller gave up: no fault of the endpoint
+	}
 	var e *Error
 	if !errors.As(err, &e) {
 		e = &Error{Kind: ErrUnavailable, Model: model, Err: err}
@@ -319,6 +322,9 @@ var rank = []error{ErrAuth, ErrCredits, ErrBudget, ErrRateLimited, ErrUnavailabl
 // pick returns the most telling of the errors of one consultation; a
 // deadline reached is reported as unavailable with the deadline as cause.
 func pick(errs []error, ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return ctx.Err()
+	}
 	if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
 		for _, err := range errs {
 			if errors.Is(err, context.DeadlineExceeded) {

@@ -413,3 +413,19 @@ func BenchmarkFallback(b *testing.B) {
 	}
 	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-extra-ms")
 }
+
+// TestCallerGivesUp: a caller that cancels gets context.Canceled, and it
+// never counts against the endpoint.
+func TestCallerGivesUp(t *testing.T) {
+	srv, a, _ := setup(t, assist.Options{BreakerFailures: 1}, "slow")
+	srv.Default(llmfake.Reply{Content: "{}", Delay: 5 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	if _, err := a.Choose(ctx, "x", cands); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+	srv.Default(llmfake.Answer(`{"ids": [], "explanation": "ok"}`))
+	if _, err := a.Choose(context.Background(), "x", cands); err != nil {
+		t.Fatalf("after a cancel the circuit must stay closed: %v", err)
+	}
+}
