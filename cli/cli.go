@@ -18,6 +18,7 @@ import (
 	"vigie/handlers"
 	"vigie/knowledge"
 	"vigie/metrics"
+	"vigie/knowledge/assist"
 	"vigie/runbooks"
 	"vigie/stack"
 	"vigie/watch"
@@ -51,7 +52,7 @@ func subcommands() []subcommand {
 	return []subcommand{
 		{name: "run", help: "run the Telegram bot (token and allowed chats required)", run: cmdRun},
 		{name: "console", help: "chat with vigie in the terminal (no token needed)", run: cmdConsole},
-		{name: "diagnose", args: "[--json] [TEXT | -]", help: "match an error, log lines or a log file (stdin with -) against the pitfalls", run: cmdDiagnose, flags: jsonFlag},
+		{name: "diagnose", args: "[--json] [--llm | --show-prompt] [TEXT | -]", help: "match an error, log lines or a log file (stdin with -) against the pitfalls", run: cmdDiagnose, flags: diagnoseFlags},
 		{name: "pitfall", args: "[--json] ID", help: "print one pitfall section", run: cmdPitfall, flags: jsonFlag},
 		{name: "search", args: "[--json] WORDS", help: "find pitfall sections by words", run: cmdSearch, flags: jsonFlag},
 		{name: "status", args: "[--json] [SERVICE]", help: "containers per host, problems first (or one service in detail)", run: cmdStatus, flags: jsonFlag},
@@ -62,7 +63,7 @@ func subcommands() []subcommand {
 		{name: "scores", args: "[NAME]", help: "the model_scores table (§3.3), best and worst", run: cmdScores},
 		{name: "watch", help: "follow the Docker events and print the alerts the bot would send (no token needed)", run: cmdWatch},
 		{name: "history", args: "[--json] [N]", help: "the last N commands and actions from the audit trail", run: cmdHistory, flags: jsonFlag},
-		{name: "eval", args: "[--json] [--min-top1 X] [--min-top3 Y] [--min-abstain Z] FILE.yaml", help: "score the matcher on an evaluation file", run: cmdEval, flags: evalFlags},
+		{name: "eval", args: "[--json] [--llm] [--min-top1 X] [--min-top3 Y] [--min-abstain Z] FILE.yaml", help: "score the matcher (and with --llm the model's lift) on an evaluation file", run: cmdEval, flags: evalFlags},
 		{name: "healthcheck", args: "[--url URL] [--timeout D]", help: "ask a running vigie's /healthz; exit 0 when healthy (for a container HEALTHCHECK)", run: cmdHealthcheck, flags: healthcheckFlags},
 		{name: "version", help: "print the version", run: cmdVersion},
 	}
@@ -81,6 +82,7 @@ type env struct {
 	st      *lazyStore
 	watcher *watch.Watcher
 	met     *metrics.Metrics
+	asst    *assist.Assistant
 }
 
 // Main runs vigie with args (without the program name) and returns the
@@ -266,7 +268,14 @@ func (e *env) handlers() (*handlers.Mux, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The model is consulted by the bot and the console only when enabled;
+	// a nil *Assistant must not become a non-nil interface.
+	var helper handlers.Assistant
+	if a := e.assistant(); a != nil && e.cfg.LLM.Enabled {
+		helper = a
+	}
 	deps := handlers.Deps{
+		Assist: helper,
 		Actions: handlers.ActionSettings{
 			Runbooks: rbs, Executor: stk, Pending: st,
 			Compose:    stack.Compose{Command: e.cfg.Compose.Command, Timeout: e.cfg.Compose.Timeout.Std()},

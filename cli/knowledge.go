@@ -56,8 +56,16 @@ func cmdDiagnose(ctx context.Context, e *env, fs *flag.FlagSet, args []string) i
 	if err != nil {
 		return e.fail("%v", err)
 	}
+	useLLM, showPrompt := boolFlag(fs, "llm"), boolFlag(fs, "show-prompt")
+	if useLLM && showPrompt {
+		return e.usageErr(fs, "--llm asks the model, --show-prompt only shows what it would be sent: choose one")
+	}
+	if useLLM && e.assistant() == nil {
+		return e.noEndpoint()
+	}
 	limit := int64(e.cfg.Knowledge.MaxInputMB) << 20
 	var res knowledge.Result
+	var text string // the input when it was read whole; "" for a scanned log
 	switch {
 	case len(args) == 0 && e.io.Interactive:
 		return e.usageErr(fs, "nothing to diagnose: give the text as arguments, or `-` to read it from stdin")
@@ -74,7 +82,8 @@ func cmdDiagnose(ctx context.Context, e *env, fs *flag.FlagSet, args []string) i
 			return e.inputErr(err)
 		}
 		if n < len(head) || n < 64<<10 {
-			res = ix.Match(string(head))
+			text = string(head)
+			res = ix.Match(text)
 			break
 		}
 		lr := &io.LimitedReader{R: io.MultiReader(strings.NewReader(string(head)), e.io.In), N: limit + 1}
@@ -86,13 +95,18 @@ func cmdDiagnose(ctx context.Context, e *env, fs *flag.FlagSet, args []string) i
 			return e.inputErr(&knowledge.TooLargeError{Size: limit + 1, Limit: limit})
 		}
 	default:
-		text := strings.Join(args, " ")
+		text = strings.Join(args, " ")
 		if err := knowledge.CheckInput([]byte(text), limit); err != nil {
 			return e.inputErr(err)
 		}
 		res = ix.Match(text)
 	}
-	if isJSON(fs) {
+	switch {
+	case showPrompt:
+		return e.showPrompt(fs, ix, text, res)
+	case useLLM:
+		return e.diagnoseAssisted(ctx, fs, ix, text, res)
+	case isJSON(fs):
 		return e.printJSON(toJSON(res))
 	}
 	fmt.Fprint(e.io.Out, RenderText(handlers.DiagnosisReply(ix, res), e.io.Color))
@@ -211,6 +225,7 @@ func isUserError(r handlers.Reply) bool {
 
 func evalFlags(fs *flag.FlagSet) {
 	jsonFlag(fs)
+	fs.Bool("llm", false, "also ask the model (llm.base_url, llm.models) on the cases the matcher is unsure of, and print the lift; the thresholds then apply to the assisted scores")
 	fs.Float64("min-top1", 0, "fail (exit 1) when top-1 accuracy is below this")
 	fs.Float64("min-top3", 0, "fail (exit 1) when top-3 accuracy is below this")
 	fs.Float64("min-abstain", 0, "fail (exit 1) when abstention recall on negative cases is below this")
@@ -230,6 +245,9 @@ func cmdEval(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		if v := floatFlag(fs, n); v < 0 || v > 1 {
 			return e.usageErr(fs, "--%s must be between 0 and 1 (got %v)", n, v)
 		}
+	}
+	if boolFlag(fs, "llm") && e.assistant() == nil {
+		return e.noEndpoint()
 	}
 	data, err := os.ReadFile(args[0])
 	if err != nil {
@@ -254,6 +272,12 @@ func cmdEval(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 			}
 		}
 	}
+	var lift *liftReport
+	if boolFlag(fs, "llm") {
+		l := e.evaluateAssisted(ctx, ix, cases, rep)
+		lift = &l
+		rep = l.Assisted
+	}
 	var failed []string
 	check := func(name string, got float64) {
 		if min := floatFlag(fs, name); got < min {
@@ -263,9 +287,14 @@ func cmdEval(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	check("min-top1", rep.Top1)
 	check("min-top3", rep.Top3)
 	check("min-abstain", rep.AbstainRecall)
-	if isJSON(fs) {
+	switch {
+	case lift != nil && isJSON(fs):
+		e.printJSON(map[string]any{"lexical": lift.Lexical, "assisted": lift.Assisted, "lift": lift.summary(), "model": lift.Model, "failed": nonNil(failed)})
+	case lift != nil:
+		printLift(e.io.Out, *lift)
+	case isJSON(fs):
 		e.printJSON(map[string]any{"report": rep, "failed": nonNil(failed)})
-	} else {
+	default:
 		printReport(e.io.Out, rep)
 	}
 	if len(failed) > 0 {

@@ -58,6 +58,17 @@ const (
 	DefaultBurstContainers = 5
 	// DefaultBurstWindow is the window of watch.burst.
 	DefaultBurstWindow = 30 * time.Second
+	// DefaultLLMBaseURL is the stack's LiteLLM proxy, as seen from a
+	// container on the Compose network.
+	DefaultLLMBaseURL = "http://litellm:4000/v1"
+	// DefaultLLMMaxTokens is the max_tokens sent with every model call: an
+	// explicit, small reservation, since OpenRouter bills the reservation
+	// (corpus §10.5).
+	DefaultLLMMaxTokens = 400
+	// DefaultLLMTimeout bounds one model consultation, every model tried.
+	DefaultLLMTimeout = 15 * time.Second
+	// DefaultLLMDailyCalls is how many model calls a day vigie may make.
+	DefaultLLMDailyCalls = 200
 
 	// EnvConfig names the config file when --config is not given.
 	EnvConfig = "VIGIE_CONFIG"
@@ -73,6 +84,9 @@ const (
 	// EnvDatabaseURL overrides database.url, so that the PostgreSQL URL and
 	// its password can live in the environment like the bot token.
 	EnvDatabaseURL = "VIGIE_DATABASE_URL"
+	// EnvLiteLLMKey overrides llm.api_key, so that the LiteLLM key can live
+	// in the environment like the bot token.
+	EnvLiteLLMKey = "LITELLM_API_KEY"
 	// EnvDockerHost is the Docker CLI's variable naming the daemon; it is
 	// the endpoint of the default host when hosts is empty.
 	EnvDockerHost = "DOCKER_HOST"
@@ -156,6 +170,17 @@ const (
 	maxConfirmTTL     = time.Hour
 )
 
+// Bounds of the llm section. max_tokens over 4096 is what corpus §10.5
+// warns against (OpenRouter reserves it and answers 402); an explanation of
+// 2 to 4 lines needs far less. A model given under a second never answers;
+// over two minutes a diagnosis waits too long for a hint.
+const (
+	minLLMMaxTokens = 1
+	maxLLMMaxTokens = 4096
+	minLLMTimeout   = time.Second
+	maxLLMTimeout   = 2 * time.Minute
+)
+
 // Config is the whole of vigie's configuration, as read from YAML.
 type Config struct {
 	// Log configures logging.
@@ -191,6 +216,8 @@ type Config struct {
 	Runbooks Runbooks `yaml:"runbooks" json:"runbooks"`
 	// Watch configures the alerts vigie pushes from Docker events.
 	Watch Watch `yaml:"watch" json:"watch"`
+	// LLM configures the optional model assistance through LiteLLM.
+	LLM LLM `yaml:"llm" json:"llm"`
 }
 
 // Watch configures the alerts pushed to the chats from the Docker events of
@@ -432,6 +459,35 @@ type Runbooks struct {
 	Dir string `yaml:"dir" json:"dir"`
 }
 
+// LLM configures the optional model assistance: when the lexical matcher
+// is unsure, an OpenAI-compatible endpoint (the stack's LiteLLM proxy) is
+// asked to choose among the candidate sections and explain its choice.
+type LLM struct {
+	// Enabled lets the bot and the console consult the model on unsure
+	// diagnoses and on request (/ask, the 🤖 button). The CLI's --llm flags
+	// need only an endpoint and models.
+	Enabled bool `yaml:"enabled" json:"enabled"`
+	// BaseURL is the OpenAI-compatible API root, up to /v1.
+	BaseURL string `yaml:"base_url" json:"base_url"`
+	// APIKey is the bearer key of the endpoint (a LiteLLM virtual key);
+	// empty sends none.
+	APIKey Secret `yaml:"api_key" json:"api_key"`
+	// Models are the model names tried in order: on a 402, a 5xx, an
+	// unknown model or a rate limit longer than Timeout, the next one.
+	Models []string `yaml:"models" json:"models"`
+	// MaxTokens is the max_tokens of every call (1 to 4096).
+	MaxTokens int `yaml:"max_tokens" json:"max_tokens"`
+	// Timeout bounds one consultation, every model tried (1s to 2m).
+	Timeout Duration `yaml:"timeout" json:"timeout"`
+	// DailyCalls is how many calls a day vigie may make (0: no limit); the
+	// count restarts at local midnight and with the process.
+	DailyCalls int `yaml:"daily_calls" json:"daily_calls"`
+}
+
+// Configured reports whether a model endpoint is set up: a base URL and at
+// least one model.
+func (l LLM) Configured() bool { return l.BaseURL != "" && len(l.Models) > 0 }
+
 // DockerHosts returns the hosts to look at, in a slice the caller may modify:
 // the configured ones, or when there are none a single host named "local"
 // whose endpoint is $DOCKER_HOST when set and non-empty, else
@@ -504,6 +560,12 @@ func Default() Config {
 			RestartLoop:    RestartLoop{Count: DefaultRestartThreshold, Window: Duration(DefaultRestartLoopWindow)},
 			Burst:          Burst{Containers: DefaultBurstContainers, Window: Duration(DefaultBurstWindow)},
 			StartupSummary: true,
+		},
+		LLM: LLM{
+			BaseURL:    DefaultLLMBaseURL,
+			MaxTokens:  DefaultLLMMaxTokens,
+			Timeout:    Duration(DefaultLLMTimeout),
+			DailyCalls: DefaultLLMDailyCalls,
 		},
 	}
 }

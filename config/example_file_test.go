@@ -113,7 +113,7 @@ func isLeaf(k string, leaves []string) bool {
 // normalize makes empty and nil slices compare equal: `corpus: []`,
 // `hosts: []` and `postgres: []` in the example mean the same as the nil of Default().
 func normalize(c Config) Config {
-	for _, s := range []*[]string{&c.Knowledge.Corpus, &c.Knowledge.Services} {
+	for _, s := range []*[]string{&c.Knowledge.Corpus, &c.Knowledge.Services, &c.LLM.Models} {
 		if len(*s) == 0 {
 			*s = nil
 		}

@@ -19,7 +19,7 @@ type lookupEnv func(key string) (string, bool)
 // Load reads the YAML file at path and returns the configuration it
 // describes: Default, overlaid with the file after ${VAR} expansion, then
 // overridden by TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL,
-// TELEGRAM_WEBHOOK_SECRET and VIGIE_DATABASE_URL when they are set and
+// TELEGRAM_WEBHOOK_SECRET, VIGIE_DATABASE_URL and LITELLM_API_KEY when they are set and
 // non-empty. An empty file yields the defaults.
 //
 // Unknown keys, wrong types, duplicate keys and a second YAML document are
@@ -121,6 +121,9 @@ func applyEnv(c *Config, env lookupEnv) {
 	}
 	if v, _ := env(EnvDatabaseURL); v != "" {
 		c.Database.URL = Secret(v)
+	}
+	if v, _ := env(EnvLiteLLMKey); v != "" {
+		c.LLM.APIKey = Secret(v)
 	}
 }
 

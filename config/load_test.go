@@ -17,7 +17,7 @@ import (
 // tests cannot change their outcome.
 func clearEnv(t *testing.T) {
 	t.Helper()
-	for _, k := range []string{EnvConfig, EnvTelegramToken, EnvTelegramAPIURL, EnvTelegramWebhookSecret, EnvDatabaseURL} {
+	for _, k := range []string{EnvConfig, EnvTelegramToken, EnvTelegramAPIURL, EnvTelegramWebhookSecret, EnvDatabaseURL, EnvLiteLLMKey} {
 		unsetEnv(t, k)
 	}
 }
@@ -164,6 +164,21 @@ func TestTestdata(t *testing.T) {
 		{file: "actions-confirm-ttl-too-short.yaml", want: []string{`actions.confirm_ttl: must be between 30s and 1h (got 29s)`}},
 		{file: "actions-confirm-ttl-too-long.yaml", want: []string{`actions.confirm_ttl: must be between 30s and 1h (got 1h1m)`}},
 		{file: "runbooks-dir-empty-path.yaml", want: []string{`runbooks.dir: empty path`}},
+		{file: "llm-misspelt-key.yaml", wantLoad: `testdata/llm-misspelt-key.yaml:2: unknown key "llm.enabeld" (did you mean "enabled"?)`},
+		{file: "llm-base-url-not-http.yaml", want: []string{`llm.base_url: must be an http(s) URL, e.g. http://litellm:4000/v1`}},
+		{file: "llm-base-url-credentials.yaml", want: []string{`llm.base_url: must not hold credentials: put the key in llm.api_key (or LITELLM_API_KEY)`}},
+		{file: "llm-api-key-placeholder.yaml", want: []string{`llm.api_key: holds the "<secret>" placeholder of a redacted dump, not a key`}},
+		{file: "llm-api-key-whitespace.yaml", want: []string{`llm.api_key: contains whitespace (a copy-paste error?)`}},
+		{file: "llm-enabled-no-models.yaml", want: []string{`llm.models: at least one model is required when llm.enabled is true`}},
+		{file: "llm-model-empty.yaml", want: []string{`llm.models[1]: must not be empty`}},
+		{file: "llm-model-spaces.yaml", want: []string{`llm.models[0]: must be a model name without spaces (got "deepseek free")`}},
+		{file: "llm-model-duplicate.yaml", want: []string{`llm.models: "kimi-k2-free" listed twice`}},
+		{file: "llm-max-tokens-zero.yaml", want: []string{`llm.max_tokens: must be between 1 and 4096 (got 0)`}},
+		{file: "llm-max-tokens-too-large.yaml", want: []string{`llm.max_tokens: must be between 1 and 4096 (got 16000)`}},
+		{file: "llm-timeout-zero.yaml", want: []string{`llm.timeout: must be between 1s and 2m (got 0s)`}},
+		{file: "llm-timeout-too-long.yaml", want: []string{`llm.timeout: must be between 1s and 2m (got 3m)`}},
+		{file: "llm-timeout-over-request.yaml", want: []string{`llm.timeout: must be shorter than telegram.request_timeout (30s), got 30s`}},
+		{file: "llm-daily-calls-negative.yaml", want: []string{`llm.daily_calls: must be 0 (no limit) or more (got -1)`}},
 		{file: "bot-missing-token.yaml", bot: true, want: []string{`telegram.token: required (set TELEGRAM_BOT_TOKEN)`}},
 		{file: "bot-no-chats.yaml", bot: true, want: []string{`telegram.allowed_chats: at least one chat id is required`}},
 		{file: "webhook-no-secret.yaml", bot: true, want: []string{`telegram.webhook.secret_token: required with webhook.listen (set TELEGRAM_WEBHOOK_SECRET)`}},
@@ -352,6 +367,15 @@ func TestLoadFull(t *testing.T) {
 			Burst:        Burst{Containers: 8, Window: Duration(time.Minute)},
 			ScanInterval: Duration(5 * time.Minute),
 		},
+		LLM: LLM{
+			Enabled:    true,
+			BaseURL:    "https://litellm.example/v1",
+			APIKey:     "sk-full-yaml-litellm-key-0123456789",
+			Models:     []string{"deepseek-free", "kimi-k2-free"},
+			MaxTokens:  300,
+			Timeout:    Duration(20 * time.Second),
+			DailyCalls: 50,
+		},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("got  %#v\nwant %#v\n(token %q, database.url %q)", cfg, want, cfg.Telegram.Token.Reveal(), cfg.Database.URL.Reveal())
@@ -492,6 +516,9 @@ func TestEnvOverride(t *testing.T) {
 	if got := cfg.Database.URL.Reveal(); got != fileDB {
 		t.Fatalf("without env: database.url %q, want the file's", got)
 	}
+	if got := cfg.LLM.APIKey.Reveal(); got != "from-the-file-llm-key" {
+		t.Fatalf("without env: llm.api_key %q, want the file's", got)
+	}
 
 	// An empty variable counts as unset.
 	t.Setenv(EnvTelegramWebhookSecret, "")
@@ -511,9 +538,13 @@ func TestEnvOverride(t *testing.T) {
 	t.Setenv(EnvTelegramAPIURL, "http://127.0.0.1:9999")
 	t.Setenv(EnvTelegramWebhookSecret, "from-the-env-secret")
 	t.Setenv(EnvDatabaseURL, envDB)
+	t.Setenv(EnvLiteLLMKey, "from-the-env-llm-key")
 	cfg, err = Load("testdata/env-override.yaml")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := cfg.LLM.APIKey.Reveal(); got != "from-the-env-llm-key" {
+		t.Fatalf("with %s: llm.api_key %q, want the environment's", EnvLiteLLMKey, got)
 	}
 	if cfg.Telegram.Token.Reveal() != "from-the-env" || cfg.Telegram.APIURL != "http://127.0.0.1:9999" ||
 		cfg.Telegram.Webhook.SecretToken.Reveal() != "from-the-env-secret" || cfg.Database.URL.Reveal() != envDB {

@@ -21,6 +21,7 @@ const (
 	testDiagPassword = "DGP-the-real-diagnostics_password"
 	testDBURL        = "postgres://vigie:" + testDBPassword + "@db.internal:5432/vigie?sslmode=disable"
 	testDiagURL      = "postgresql://n8n:" + testDiagPassword + "@postgresql:5432/n8n"
+	testLLMKey       = "sk-LLM-the-real-litellm_key-0123456789"
 )
 
 // secretConfig is a valid bot configuration holding every kind of secret:
@@ -36,6 +37,7 @@ func secretConfig() Config {
 	}
 	cfg.Database.URL = testDBURL
 	cfg.Diagnostics.Postgres = []PostgresTarget{{Name: "javisi", URL: testDiagURL}}
+	cfg.LLM.APIKey = testLLMKey
 	return cfg
 }
 
@@ -45,7 +47,7 @@ func secretConfig() Config {
 // each byte being two digits).
 func forbiddenForms() []string {
 	var out []string
-	for _, s := range []string{testSecret, testWebhookSecret, testDBPassword, testDiagPassword} {
+	for _, s := range []string{testSecret, testWebhookSecret, testDBPassword, testDiagPassword, testLLMKey} {
 		out = append(out, s, s[7:19],
 			hex.EncodeToString([]byte(s))[:16], strings.ToUpper(hex.EncodeToString([]byte(s)))[:16])
 	}
@@ -81,6 +83,8 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		outputs["target "+verb] = fmt.Sprintf(verb, target)
 		outputs["&target "+verb] = fmt.Sprintf(verb, &target)
 		outputs["target url "+verb] = fmt.Sprintf(verb, target.URL)
+		outputs["llm "+verb] = fmt.Sprintf(verb, cfg.LLM)
+		outputs["llm key "+verb] = fmt.Sprintf(verb, cfg.LLM.APIKey)
 	}
 	outputs["Sprint"] = fmt.Sprint(cfg)
 	outputs["Sprintln"] = fmt.Sprintln(cfg, tok, whs, dbu, target.URL)
@@ -113,6 +117,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	log.Info().Any("diagnostics", cfg.Diagnostics).Msg("any diagnostics")
 	log.Info().Any("target", target).Msg("any target")
 	log.Info().Str("target_url", target.URL.String()).Msg("str target url")
+	log.Info().Any("llm", cfg.LLM).Msg("any llm")
 	outputs["zerolog"] = zl.String()
 
 	var sl bytes.Buffer
@@ -170,6 +175,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		"\n        secret_token: <secret>\n",
 		"\ndatabase:\n    url: <secret>\n",
 		"\n        - name: javisi\n          url: <secret>\n",
+		"\n    api_key: <secret>\n",
 	} {
 		if !strings.Contains(outputs["yaml"], want) {
 			t.Errorf("yaml lacks %q: %s", want, outputs["yaml"])

@@ -91,6 +91,7 @@ func (c Config) validate(bot bool) error {
 	c.validateDiagnostics(&ps)
 	c.validateActions(&ps)
 	c.validateWatch(&ps, bot)
+	c.validateLLM(&ps)
 	return ps.err()
 }
 
@@ -457,6 +458,53 @@ func (c Config) validateActions(ps *problems) {
 	}
 	if d := c.Runbooks.Dir; d != "" && strings.TrimSpace(d) == "" {
 		ps.add("runbooks.dir", "empty path")
+	}
+}
+
+// validateLLM checks the llm section. The endpoint and the numbers are
+// checked even when the model is off, so that turning it on is one edit;
+// models are required only when it is on. Neither the key nor a password in
+// base_url is ever quoted.
+func (c Config) validateLLM(ps *problems) {
+	l := c.LLM
+	if !validHTTPURL(l.BaseURL) {
+		ps.add("llm.base_url", "must be an http(s) URL, e.g. %s", DefaultLLMBaseURL)
+	} else if u, _ := url.Parse(l.BaseURL); u.User != nil {
+		ps.add("llm.base_url", "must not hold credentials: put the key in llm.api_key (or %s)", EnvLiteLLMKey)
+	}
+	switch key := l.APIKey.Reveal(); {
+	case key == redacted:
+		ps.add("llm.api_key", "holds the %q placeholder of a redacted dump, not a key", redacted)
+	case strings.ContainsFunc(key, unicode.IsSpace):
+		ps.add("llm.api_key", "contains whitespace (a copy-paste error?)")
+	}
+	if l.Enabled && len(l.Models) == 0 {
+		ps.add("llm.models", "at least one model is required when llm.enabled is true")
+	}
+	for i, m := range l.Models {
+		switch {
+		case strings.TrimSpace(m) == "":
+			ps.add(fmt.Sprintf("llm.models[%d]", i), "must not be empty")
+		case strings.ContainsFunc(m, unicode.IsSpace):
+			ps.add(fmt.Sprintf("llm.models[%d]", i), "must be a model name without spaces (got %q)", m)
+		}
+	}
+	for _, d := range duplicates(l.Models) {
+		ps.add("llm.models", "%q listed %s", d.value, times(d.count))
+	}
+	if n := l.MaxTokens; n < minLLMMaxTokens || n > maxLLMMaxTokens {
+		ps.add("llm.max_tokens", "must be between %d and %d (got %d)", minLLMMaxTokens, maxLLMMaxTokens, n)
+	}
+	switch d := l.Timeout; {
+	case d < Duration(minLLMTimeout) || d > Duration(maxLLMTimeout):
+		ps.add("llm.timeout", "must be between %s and %s (got %s)", Duration(minLLMTimeout), Duration(maxLLMTimeout), d)
+	case l.Enabled && d >= c.Telegram.RequestTimeout:
+		// The bot must still send the lexical answer when the model gives
+		// up.
+		ps.add("llm.timeout", "must be shorter than telegram.request_timeout (%s), got %s", c.Telegram.RequestTimeout, d)
+	}
+	if l.DailyCalls < 0 {
+		ps.add("llm.daily_calls", "must be 0 (no limit) or more (got %d)", l.DailyCalls)
 	}
 }
 

@@ -29,6 +29,7 @@ func commandTable() []Command {
 		{Name: "help", Help: "list the commands", Run: runHelp},
 		{Name: "diagnose", Args: "TEXT", Help: "match an error or log lines against the pitfalls (or just paste them)", Run: runDiagnose},
 		{Name: "pitfall", Aliases: []string{"section"}, Args: "ID", Help: "show a pitfall section in full, e.g. /pitfall 41.1", Run: runPitfall},
+		{Name: "ask", Args: "TEXT", Help: "diagnose with the model's help (LiteLLM): it chooses among the pitfalls and explains", Run: runAsk},
 		{Name: "search", Args: "WORDS", Help: "find pitfalls by words, e.g. /search healthcheck localhost", Run: runSearch},
 		{Name: "status", Args: "[SERVICE]", Help: "containers per host: problems first, then healthy counts", Run: runStatus},
 		{Name: "logs", Args: "SERVICE [LINES]", Help: "the redacted tail of a service's log, known errors marked", Run: runLogs},

@@ -14,17 +14,18 @@ import (
 )
 
 func runDiagnose(ctx context.Context, m *Mux, req Request, out Replier) error {
-	return m.diagnoseText(ctx, req.Args, out)
+	return m.diagnoseText(ctx, req.ChatID, req.Args, out)
 }
 
-func (m *Mux) diagnoseText(ctx context.Context, text string, out Replier) error {
+func (m *Mux) diagnoseText(ctx context.Context, chatID int64, text string, out Replier) error {
 	if err := m.checkInput([]byte(text)); err != nil {
 		return err
 	}
 	start := time.Now()
 	res := m.deps.Knowledge.Match(text)
 	m.deps.Metrics.ObserveMatch(time.Since(start))
-	return out.Send(ctx, m.withActions(DiagnosisReply(m.deps.Knowledge, res), res))
+	r := m.withActions(DiagnosisReply(m.deps.Knowledge, res), res)
+	return out.Send(ctx, m.assisted(ctx, chatID, text, res, r, false))
 }
 
 // withActions adds the runbook buttons that remedy the diagnosed pitfall,
@@ -92,6 +93,7 @@ func (m *Mux) diagnoseDocument(ctx context.Context, req Request, out Replier) er
 		return &UserError{Msg: (&knowledge.TooLargeError{Size: limit + 1, Limit: limit}).Error()}
 	}
 	reply := m.withActions(DiagnosisReply(m.deps.Knowledge, res), res)
+	reply = m.assisted(ctx, req.ChatID, "", res, reply, false)
 	reply.Blocks = append([]Block{{Kind: Note, Text: fmt.Sprintf("%s: %d lines read", d.Name, res.Lines)}}, reply.Blocks...)
 	return out.Send(ctx, reply)
 }

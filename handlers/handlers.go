@@ -129,6 +129,9 @@ type Deps struct {
 	Alerts Alerts
 	// Metrics counts matches and actions; nil counts nothing.
 	Metrics Metrics
+	// Assist is the model assistance (/ask, unsure diagnoses); nil: off,
+	// and replies are exactly the lexical ones.
+	Assist Assistant
 }
 
 // Metrics is what the handlers count; *metrics.Metrics implements it.
@@ -148,6 +151,7 @@ func (noMetrics) Action(string, string)      {}
 // Mux routes requests to the command table's handlers.
 type Mux struct {
 	locks    locks
+	asks     askRefs
 	deps     Deps
 	commands []Command
 	byName   map[string]*Command
@@ -204,7 +208,7 @@ func (m *Mux) dispatch(ctx context.Context, req Request, out Replier) error {
 		if req.Doc != nil {
 			return m.diagnoseDocument(ctx, req, out)
 		}
-		return m.diagnoseText(ctx, req.Text, out)
+		return m.diagnoseText(ctx, req.ChatID, req.Text, out)
 	}
 	c, ok := m.byName[strings.ToLower(req.Command)]
 	if !ok {

@@ -91,17 +91,36 @@ type Report struct {
 // reply lists. Abstention recall is the share of negative cases abstained on;
 // precision the share of abstentions that were on negative cases.
 func (ix *Index) Evaluate(cases []Case) Report {
+	return EvaluateWith(cases, func(c Case) Answer {
+		res := ix.Match(c.Text)
+		a := Answer{Abstained: res.Abstained}
+		for _, m := range res.Matches {
+			a.IDs = append(a.IDs, m.ID)
+		}
+		return a
+	})
+}
+
+// Answer is what an evaluated diagnoser says about one case: the sections
+// it shows, best first, and whether it abstained (the sections then being
+// the nearest ones).
+type Answer struct {
+	IDs       []string
+	Abstained bool
+}
+
+// EvaluateWith scores answer on cases as Evaluate scores the matcher, so
+// that a diagnoser built over the matcher (the model-assisted one) is
+// measured by the same rules.
+func EvaluateWith(cases []Case, answer func(Case) Answer) Report {
 	var r Report
 	type tally struct{ n, t1, t3 int }
 	kinds := map[string]*tally{}
 	all := &tally{}
 	abstained, abstainedNeg, negs := 0, 0, 0
 	for _, c := range cases {
-		res := ix.Match(c.Text)
-		var got []string
-		for _, m := range res.Matches {
-			got = append(got, m.ID)
-		}
+		res := answer(c)
+		got := res.IDs
 		if res.Abstained {
 			abstained++
 		}

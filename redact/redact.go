@@ -22,8 +22,9 @@ var rules = []struct {
 	{regexp.MustCompile(`([?&](?:p|pass|password|pwd)=)[^&\s"']+`), "${1}" + Mask},
 	// Authorization: Bearer xxx / Basic xxx.
 	{regexp.MustCompile(`(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}`), "${1}" + Mask},
-	// Telegram bot tokens: 123456789:AA…
-	{regexp.MustCompile(`\b\d{6,12}:[A-Za-z0-9_-]{30,}\b`), Mask},
+	// Telegram bot tokens: 123456789:AA…, alone or in a Bot API URL
+	// (…/bot123456789:AA…/getUpdates), where no word boundary precedes them.
+	{regexp.MustCompile(`(^|[^0-9A-Za-z]|bot)\d{6,12}:[A-Za-z0-9_-]{30,}\b`), "${1}" + Mask},
 	// OpenAI/OpenRouter/Anthropic style keys.
 	{regexp.MustCompile(`\b(?:sk|rk|pk)-[A-Za-z0-9_-]{16,}\b`), Mask},
 	// GitHub, Slack, AWS access keys.

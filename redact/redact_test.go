@@ -11,6 +11,7 @@ func TestString(t *testing.T) {
 		{"NC_DB=pg://postgresql:5432?u=nocodb&p=hunter2pass&d=nocodb", "hunter2pass"},
 		{"Authorization: Bearer abcdefghijklmnop123456", "abcdefghijklmnop123456"},
 		{"token 1234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9 in url", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9"},
+		{"GET https://api.telegram.org/bot1234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9/getUpdates 409", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9"},
 		{"using key sk-or-v1-0123456789abcdef0123", "0123456789abcdef0123"},
 		{"LITELLM_MASTER_KEY=mk-very-secret-value", "mk-very-secret-value"},
 		{`{"api_key": "AIzaSyA-12345678", "model": "x"}`, "AIzaSyA-12345678"},
