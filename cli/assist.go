@@ -12,6 +12,7 @@ import (
 	"vigie/handlers"
 	"vigie/knowledge"
 	"vigie/knowledge/assist"
+	"vigie/metrics"
 )
 
 func diagnoseFlags(fs *flag.FlagSet) {
@@ -39,6 +40,7 @@ func (e *env) assistant() *assist.Assistant {
 		Timeout:    l.Timeout.Std(),
 		DailyCalls: l.DailyCalls,
 		Log:        e.log.With().Str("component", "assist").Logger(),
+		Failed:     func() { e.met.Error(metrics.ComponentLLM) },
 	})
 	return e.asst
 }

@@ -129,20 +129,23 @@ type Options struct {
 	BreakerPause    time.Duration
 	// Log receives one line per failed call, never the prompt or the key.
 	Log zerolog.Logger
+	// Failed, when set, is told of every failed call (metrics).
+	Failed func()
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 }
 
 // Assistant consults the models. It is safe for concurrent use.
 type Assistant struct {
-	c    Completer
-	o    Options
-	log  zerolog.Logger
-	now  func() time.Time
-	mu   sync.Mutex
-	bud  budget
-	brk  breaker
-	cool map[string]time.Time // model → rate-limited until
+	c      Completer
+	o      Options
+	log    zerolog.Logger
+	now    func() time.Time
+	failed func()
+	mu     sync.Mutex
+	bud    budget
+	brk    breaker
+	cool   map[string]time.Time // model → rate-limited until
 }
 
 // New returns an Assistant over c.
@@ -161,7 +164,7 @@ func New(c Completer, o Options) *Assistant {
 		now = time.Now
 	}
 	return &Assistant{
-		c: c, o: o, log: o.Log, now: now,
+		c: c, o: o, log: o.Log, now: now, failed: o.Failed,
 		bud:  budget{limit: o.DailyCalls},
 		brk:  breaker{threshold: o.BreakerFailures, pause: o.BreakerPause},
 		cool: map[string]time.Time{},
@@ -313,6 +316,9 @@ func (a *Assistant) logFailure(model string, err error) {
 		ev = ev.Int("status", e.Status)
 	}
 	ev.Err(err).Msg("model call failed")
+	if a.failed != nil {
+		a.failed()
+	}
 }
 
 // rank orders the kinds by what helps the operator most when several
