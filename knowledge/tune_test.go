@@ -91,21 +91,29 @@ func TestDumpFeatures(t *testing.T) {
 	if os.Getenv("FEAT") == "" {
 		t.Skip("set FEAT=1 to write /tmp/feat.csv for fitting the abstention constants")
 	}
-	data, _ := os.ReadFile("../../shared/eval/dev-errors.yaml")
-	cases, _ := ParseCases(data)
-	cases = append(cases, loadDataCases(t)...)
-	for _, f := range []string{"/tmp/blind/blind-errors.yaml", "/tmp/blind2/blind2-errors.yaml"} {
-		b, err := os.ReadFile(f)
-		if err == nil {
-			bc, err := ParseCases(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range bc {
-				bc[i].ID = "B:" + bc[i].ID
-			}
-			cases = append(cases, bc...)
+	var cases []Case
+	for _, set := range []struct{ name, file string }{
+		{"dev", "../../shared/eval/dev-errors.yaml"},
+		{"s1", "testdata/heldout/set1.yaml"},
+		{"s2", "testdata/heldout/set2.yaml"},
+		{"s3", "testdata/heldout/set3.yaml"},
+	} {
+		b, err := os.ReadFile(set.file)
+		if err != nil {
+			continue
 		}
+		bc, err := ParseCases(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range bc {
+			bc[i].ID = set.name + ":" + bc[i].ID
+		}
+		cases = append(cases, bc...)
+	}
+	for _, c := range loadDataCases(t) {
+		c.ID = "data:" + c.ID
+		cases = append(cases, c)
 	}
 	secs, _ := Parse("x", DefaultCorpus)
 	ix := NewIndex(secs, DefaultServices)
@@ -140,6 +148,6 @@ func TestDumpFeatures(t *testing.T) {
 			}
 			maxIDF = math.Max(maxIDF, b)
 		}
-		fmt.Fprintf(f, "%s,%d,%f,%f,%f,%f,%f,%f,%d,%f,%d,%f\n", c.ID, ok, c0.bm25, c0.coverage, c0.sigDeg, c0.rank/cands[1].rank, lengthPenalty(q), maxIDF, nm, coreMass, len(q.units), c0.pairs)
+		fmt.Fprintf(f, "%s,%d,%f,%f,%f,%f,%f,%f,%d,%f,%d,%f,%f,%d\n", c.ID, ok, c0.bm25, c0.coverage, c0.sigDeg, c0.rank/cands[1].rank, lengthPenalty(q), maxIDF, nm, coreMass, len(q.units), c0.pairs, c0.score, len(lines))
 	}
 }
