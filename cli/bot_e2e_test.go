@@ -64,6 +64,11 @@ telegram:
   operators: [%d]
   viewers: [%d]
 %s`, filepath.Join(dir, "data"), fake.URL, dm, group, dm, viewer, extra)
+	// These tests share the main engine with others that stop containers:
+	// alerts only where a test asks for them.
+	if !strings.Contains(extra, "watch:") {
+		cfg += "\nwatch:\n  enabled: false\n"
+	}
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
