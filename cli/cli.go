@@ -300,6 +300,7 @@ func (e *env) handlers() (*handlers.Mux, error) {
 		}
 		e.watcher = watch.New(stk, st, o, e.log.With().Str("component", "watch").Logger())
 		deps.Alerts = e.watcher
+		deps.Actions.Expect = e.watcher.Expect
 	}
 	e.mux = handlers.NewMux(deps)
 	return e.mux, nil

@@ -388,3 +388,29 @@ func TestWatchMute(t *testing.T) {
 		t.Fatalf("🔕 24h press:\n%s", m.PlainText)
 	}
 }
+
+// TestWatchOwnRestartIsQuiet: a restart an operator confirmed is a death
+// too; it is not alerted, and a crash of the same container later is.
+func TestWatchOwnRestartIsQuiet(t *testing.T) {
+	t.Parallel()
+	d := dockertest.StartDaemon(t)
+	r := startWatchBot(t, d.Host, "")
+	d.Docker(t, append(append([]string{"run", "-d", "--name", "api", "--stop-timeout", "1"}, labels("javisi", "api")...), dockertest.DaemonImage, "sleep", "3600")...)
+	r.fake.SendText(dm, dm, "/restart api")
+	plan := r.reply(t, dm, 1)
+	r.fake.Press(dm, dm, plan.ID, button(t, plan, "✅ Confirm"))
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) && !strings.Contains(r.fake.Messages(dm)[0].PlainText, "restarted —") {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if m := r.fake.Messages(dm)[0]; !strings.Contains(m.PlainText, "api restarted —") {
+		t.Fatalf("restart outcome: %q", m.PlainText)
+	}
+	time.Sleep(2 * time.Second)
+	if ms := r.fake.Messages(dm); len(ms) != 1 {
+		t.Fatalf("%d messages, want the plan only:\n%s", len(ms), texts(ms))
+	}
+	if !strings.Contains(r.logs.String(), "not alerted: an action vigie runs") {
+		t.Fatal("the watcher did not see the restart's death")
+	}
+}

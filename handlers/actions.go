@@ -46,6 +46,10 @@ type ActionSettings struct {
 	Compose    stack.Compose
 	ReadOnly   bool
 	ConfirmTTL time.Duration
+	// Expect, when set, is told before an action touches containers, so
+	// that the alert watcher does not report what an operator just asked
+	// for (a restart is a death too). Empty fields match anything.
+	Expect func(host, project, service, name string, within time.Duration)
 }
 
 // locks serialise actions per target: one action on a service at a time.
@@ -411,6 +415,13 @@ func (m *Mux) runStep(ctx context.Context, s step) (result, output string, err e
 		timeout = time.Minute
 	}
 	c := s.container
+	if exp := m.deps.Actions.Expect; exp != nil && s.spec.Kind != runbooks.ComposePs {
+		if s.call.Project != "" && c.Name == "" {
+			exp(s.call.Host, s.call.Project, "", "", timeout+time.Minute)
+		} else {
+			exp(c.Host, c.Project, c.Service, c.Name, timeout+time.Minute)
+		}
+	}
 	sameService := func(x stack.Container) bool {
 		if c.Project != "" && c.Service != "" {
 			return x.Project == c.Project && x.Service == c.Service

@@ -163,6 +163,10 @@ func (w *Watcher) handle(ctx context.Context, b []stack.Event) {
 		default:
 			continue
 		}
+		if w.isExpected(oc.host, oc.project, oc.service, oc.name) {
+			w.log.Info().Str("host", oc.host).Str("container", oc.name).Str("event", ev).Msg("not alerted: an action vigie runs")
+			continue
+		}
 		if m, muted := w.mutedBy(oc.host, oc.name, oc.service, oc.project); muted {
 			w.mu.Lock()
 			w.suppressed++

@@ -218,6 +218,7 @@ type Watcher struct {
 	suppressed int
 	folded     int
 	lastKill   map[string]time.Time // host/name → last kill request
+	expected   []expectation        // vigie's own actions in progress
 	scanned    map[string]time.Time // host/id → last log line scanned
 	latencies  []time.Duration
 }
@@ -429,6 +430,47 @@ func (w *Watcher) loadMutes(ctx context.Context) {
 	w.mu.Lock()
 	w.mutes, w.mutesOK = ms, true
 	w.mu.Unlock()
+}
+
+// expectation is an action vigie runs: its deaths are not news.
+type expectation struct {
+	host, project, service, name string
+	until                        time.Time
+}
+
+// Expect tells the watcher that vigie is about to act on containers (a
+// confirmed restart, recreate, compose up or down) for at most within: their
+// deaths meanwhile are not alerted. Empty fields match anything.
+func (w *Watcher) Expect(host, project, service, name string, within time.Duration) {
+	now := w.o.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	kept := w.expected[:0]
+	for _, e := range w.expected {
+		if e.until.After(now) {
+			kept = append(kept, e)
+		}
+	}
+	w.expected = append(kept, expectation{host, project, service, name, now.Add(within)})
+}
+
+// isExpected says whether a container is the target of an action vigie runs.
+func (w *Watcher) isExpected(host, project, service, name string) bool {
+	now := w.o.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, e := range w.expected {
+		if !e.until.After(now) || e.host != "" && e.host != host {
+			continue
+		}
+		switch {
+		case e.name != "" && e.name == name,
+			e.name == "" && e.service != "" && e.service == service && e.project == project,
+			e.name == "" && e.service == "" && e.project != "" && e.project == project:
+			return true
+		}
+	}
+	return false
 }
 
 // mutedBy returns the mute that silences a container, if any.

@@ -527,3 +527,27 @@ func TestLogScanAlertsNewSignaturesOnce(t *testing.T) {
 	time.Sleep(600 * time.Millisecond)
 	rec.waitSent(t, 1, 0)
 }
+
+func TestOwnActionsAreNotAlerted(t *testing.T) {
+	f := newFake()
+	f.add("api", "boom")
+	f.add("db", "boom")
+	w, rec := start(t, f, nil, Options{})
+	// A restart of api, a compose down of another project.
+	w.Expect("h", "javisi", "api", "api", time.Minute)
+	w.Expect("h", "opencut", "", "", time.Minute)
+	f.emit(die("api", 137, time.Now()))
+	down := die("web", 137, time.Now())
+	down.Labels[stack.LabelProject] = "opencut"
+	f.emit(down)
+	time.Sleep(400 * time.Millisecond)
+	if s, _ := rec.snapshot(); len(s) != 0 {
+		t.Fatalf("vigie's own actions alerted: %+v", s)
+	}
+	// Another container of the same project is news.
+	f.emit(die("db", 1, time.Now()))
+	sent := rec.waitSent(t, 1, time.Second)
+	if sent[0].Name != "db" {
+		t.Fatalf("alert: %+v", sent[0])
+	}
+}
