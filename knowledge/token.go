@@ -150,6 +150,13 @@ var phrases = []struct{ from, to string }{
 	{"sub-path", "subpath"},
 	{"sous-chemin", "subpath"},
 	{"health check", "healthcheck"},
+	// A name that does not resolve is a DNS failure, whatever the resolver
+	// calls it (Go, glibc, Node).
+	{"no such host", "dns resolution"},
+	{"name resolution", "dns resolution"},
+	{"could not resolve host", "dns resolution"},
+	{"resolution de nom", "dns resolution"},
+	{"resolution dns", "dns resolution"},
 	{"health checks", "healthcheck"},
 	{"health-check", "healthcheck"},
 }
@@ -261,6 +268,10 @@ var expansions = map[string][]string{
 	"ratelimited":      {"rate", "limit"},
 	"pipefail":         {"bash", "dash"},
 	"healthy":          {"healthcheck"},
+	"getaddrinfo":      {"dns"},
+	"enotfound":        {"dns"},
+	"eai_again":        {"dns"},
+	"nxdomain":         {"dns"},
 }
 
 var stopwords = func() map[string]bool {
