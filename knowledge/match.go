@@ -29,7 +29,7 @@ const (
 	evidenceMid   = 4.16
 	coverageFloor = 0.3
 	pairWeight    = 0.25
-	pairRank      = 0.1 // how much shared word pairs weigh in the ranking
+	pairRank      = 0.05 // how much shared word pairs weigh in the ranking
 	marginCap     = 3.0
 	abstainBelow  = 0.5
 	highAbove     = 0.75
