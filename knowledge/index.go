@@ -328,12 +328,16 @@ func pairSet(text string) map[uint64]bool {
 
 func forPairs(line string, fn func(a, b string)) {
 	var win []string
-	lastUnit := -1
+	lastUnit, lastSeg := -1, -1
 	tokenize(line, 0, func(t term) {
-		if t.whole || t.related || t.weight < 0.5 || t.unit == lastUnit {
+		// The parts of one compound ("model_scores", "PermissionDenied")
+		// are one word and make no pair; the segments of a path or URL
+		// ("/home/node/.openclaw", "pkgs.tailscale.com/stable/debian") are
+		// words of their own, and a shared path is a phrase.
+		if t.whole || t.related || t.weight < 0.5 || t.unit == lastUnit && t.seg == lastSeg {
 			return
 		}
-		lastUnit = t.unit
+		lastUnit, lastSeg = t.unit, t.seg
 		for _, w := range win {
 			if w != t.text {
 				fn(w, t.text)

@@ -3,6 +3,7 @@ package knowledge
 import (
 	"encoding/json"
 	"regexp"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -146,7 +147,15 @@ func collectJSON(v any, main, rest *[]string, depth int) {
 	}
 	switch t := v.(type) {
 	case map[string]any:
-		for k, val := range t {
+		// In key order: Go's map order is random, and the order of the
+		// words decides the word pairs and which line a word counts for.
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			val := t[k]
 			if str, ok := val.(string); ok {
 				if isMessageKey(k) {
 					*main = append(*main, str)

@@ -24,6 +24,9 @@ type term struct {
 	// related marks a thesaurus expansion: it adds evidence of its own but
 	// is not part of what the input says.
 	related bool
+	// seg numbers the '/'- or ':'-separated segments of one written word
+	// (a path, a URL), which are words of their own for phrase pairs.
+	seg int
 }
 
 // fold lower-cases s and strips accents from Latin letters, so that "Échoué",
@@ -150,6 +153,13 @@ var phrases = []struct{ from, to string }{
 	{"sub-path", "subpath"},
 	{"sous-chemin", "subpath"},
 	{"health check", "healthcheck"},
+	// A name that does not resolve is a DNS failure, whatever the resolver
+	// calls it (Go, glibc, Node).
+	{"no such host", "dns resolution"},
+	{"name resolution", "dns resolution"},
+	{"could not resolve host", "dns resolution"},
+	{"resolution de nom", "dns resolution"},
+	{"resolution dns", "dns resolution"},
 	{"health checks", "healthcheck"},
 	{"health-check", "healthcheck"},
 }
@@ -261,6 +271,10 @@ var expansions = map[string][]string{
 	"ratelimited":      {"rate", "limit"},
 	"pipefail":         {"bash", "dash"},
 	"healthy":          {"healthcheck"},
+	"getaddrinfo":      {"dns"},
+	"enotfound":        {"dns"},
+	"eai_again":        {"dns"},
+	"nxdomain":         {"dns"},
 }
 
 var stopwords = func() map[string]bool {
@@ -471,11 +485,15 @@ func foldPhrases(text string) string {
 // emitRaw handles one raw word such as "/opt/app/.next/standalone/server.js"
 // or "litellm.InternalServerError": split at '/', ':' into segments; each
 // segment is emitted whole when it is a compound, then as parts.
-func emitRaw(raw string, unit int, emit func(term)) {
-	for _, seg := range strings.FieldsFunc(raw, func(r rune) bool { return r == '/' || r == ':' || r == '$' || r == '@' }) {
+func emitRaw(raw string, unit int, outer func(term)) {
+	for si, seg := range strings.FieldsFunc(raw, func(r rune) bool { return r == '/' || r == ':' || r == '$' || r == '@' }) {
 		seg = strings.Trim(seg, ".-_")
 		if seg == "" {
 			continue
+		}
+		emit := func(t term) {
+			t.seg = si
+			outer(t)
 		}
 		parts := strings.FieldsFunc(seg, func(r rune) bool { return r == '_' || r == '.' || r == '-' })
 		if len(parts) > 1 || len(parts) == 1 && len(camelParts(parts[0])) > 1 {
