@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Limits on what one call reads in document mode; bigger inputs are scanned
@@ -273,10 +274,16 @@ const scoreTop = 8
 func (ix *Index) rankQuery(q *query) []*candidate {
 	n := len(ix.sections)
 	nt := len(q.terms)
+	// One allocation for all candidates and one slab for their hits: a
+	// query allocating a hundred small objects pays for them in GC pauses,
+	// which is what a p99 latency sees.
 	cands := make([]*candidate, n)
+	arr := make([]candidate, n)
 	for i := range cands {
-		cands[i] = &candidate{sec: i}
+		arr[i].sec = i
+		cands[i] = &arr[i]
 	}
+	var slab []float64
 	best := make([]float64, n)
 	touched := make([]int, 0, n)
 	for k, qt := range q.terms {
@@ -304,7 +311,10 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 		})
 		for _, s := range touched {
 			if cands[s].hits == nil {
-				cands[s].hits = make([]float64, nt)
+				if len(slab) < nt {
+					slab = make([]float64, nt*16)
+				}
+				cands[s].hits, slab = slab[:nt:nt], slab[nt:]
 			}
 			cands[s].hits[k] = best[s]
 			best[s] = 0
@@ -394,12 +404,13 @@ func (ix *Index) coverage(q *query, c *candidate) float64 {
 // signatureHits finds, per section, the corpus error string that the input
 // lines repeat best.
 func (ix *Index) signatureHits(q *query, cands []*candidate) {
-	bySec := make(map[int]*candidate, len(cands))
+	bySec := make([]*candidate, len(ix.sections))
 	for _, c := range cands {
 		bySec[c.sec] = c
 	}
+	tried := map[int]bool{}
 	for li, set := range q.lineTerms {
-		tried := map[int]bool{}
+		clear(tried)
 		for id := range set {
 			for _, k := range ix.sigByTerm[id] {
 				if tried[k] {
@@ -547,10 +558,10 @@ func (ix *Index) supportingLines(q *query, c *candidate) []int {
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
 		return s
 	}
+	r := []rune(s)
 	return string(r[:n-1]) + "…"
 }
 
