@@ -374,12 +374,16 @@ func summaryReply(a watch.Alert) Reply {
 	case watch.Gap:
 		head = fmt.Sprintf("⚠️ %d container%s went down while %s was unreachable", len(a.Items), plural(len(a.Items)), a.Host)
 	default:
-		head = fmt.Sprintf("🔴 %d containers failed within %s", len(a.Items), durText(a.Last.Sub(a.First).Round(time.Second)))
+		n := max(a.Count, len(a.Items))
+		head = fmt.Sprintf("🔴 %d containers failed within %s", n, durText(a.Last.Sub(a.First).Round(time.Second)))
 		if a.Host != "" {
 			head += " on " + a.Host
 		}
 	}
 	blocks := []Block{{Kind: Heading, Text: head}}
+	if a.Kind == watch.Burst && a.Count > len(a.Items) {
+		blocks = append(blocks, Block{Kind: Note, Text: fmt.Sprintf("%d of them alerted above, one by one, before it was clear they fail together.", a.Count-len(a.Items))})
+	}
 	var lines []string
 	for i, it := range a.Items {
 		if i == summaryItems {

@@ -44,7 +44,9 @@ func TestMuteCommands(t *testing.T) {
 	m.deps.Alerts = fa
 	run := func(cmd string) string {
 		rec := &recorder{}
-		if err := m.Handle(context.Background(), ParseRequest(cmd), rec); err != nil {
+		req := ParseRequest(cmd)
+		req.Operator = true
+		if err := m.Handle(context.Background(), req, rec); err != nil {
 			t.Fatal(err)
 		}
 		return dump(rec.replies)
@@ -99,6 +101,11 @@ func TestMuteCommands(t *testing.T) {
 	fa.unmute = func(string, string) (bool, error) { return false, errors.New("boom") }
 	if got := run("/unmute nocodb"); !strings.Contains(got, "internal error (ref ") {
 		t.Errorf("unmute failing:\n%s", got)
+	}
+
+	rec := &recorder{}
+	if err := m.Handle(context.Background(), ParseRequest("/mute nocodb"), rec); err != nil || !strings.Contains(dump(rec.replies), "/mute is for operators") {
+		t.Errorf("a viewer's /mute: %v\n%s", err, dump(rec.replies))
 	}
 
 	m.deps.Alerts = nil

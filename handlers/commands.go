@@ -43,8 +43,8 @@ func commandTable() []Command {
 		{Name: "confirm", Args: "ID", Help: "run a confirmed plan (the ✅ button)", Hidden: true, Operator: true, Run: runConfirm},
 		{Name: "cancel", Args: "ID", Help: "drop a plan (the ❌ button)", Hidden: true, Operator: true, Run: runCancel},
 		{Name: "alerts", Help: "the alert watcher: hosts followed, mutes, recent alerts", Run: runAlertsStatus},
-		{Name: "mute", Args: "NAME|project NAME|host NAME [1h|24h|2d]", Help: "silence the alerts of a container, a compose project or a host for a while (default 1h)", Run: runMute},
-		{Name: "unmute", Args: "NAME|project NAME|host NAME", Help: "lift a mute", Run: runUnmute},
+		{Name: "mute", Args: "NAME|project NAME|host NAME [1h|24h|2d]", Help: "silence the alerts of a container, a compose project or a host for a while (default 1h)", Operator: true, Run: runMute},
+		{Name: "unmute", Args: "NAME|project NAME|host NAME", Help: "lift a mute", Operator: true, Run: runUnmute},
 		{Name: "history", Args: "[N]", Help: "the last N commands and actions from the audit trail: who, what, outcome", Run: runHistory},
 		{Name: "feedback", Args: "up|down ID", Help: "rate a diagnosis (the 👍/👎 buttons)", Hidden: true, Run: runFeedback},
 	}

@@ -341,6 +341,7 @@ func (e *engine) Events(ctx context.Context, since time.Time) (<-chan Event, <-c
 				select {
 				case out <- ev:
 				case <-ctx.Done():
+					errc <- ctx.Err()
 					return
 				}
 			case err := <-res.Err:

@@ -150,17 +150,45 @@ func (w *Watcher) startup(ctx context.Context) {
 	}
 }
 
-// reconnected looks, a moment after a host's stream came back, for
-// containers that went down while it was broken and that no replayed event
-// has alerted (a dockerd restart forgets its events): one summary.
-func (w *Watcher) reconnected(host string, lost time.Time) {
+// sawDeath records, as soon as the stream delivers it, that a container's
+// death was seen, so that the gap check never reports it again.
+func (w *Watcher) sawDeath(ev stack.Event) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lastDie[ev.Host+"/"+ev.Name] = ev.Time
+}
+
+// gapCheck looks, a moment after a host's stream (re)opened, for containers
+// that went down since lost without any event saying so (a restarted
+// dockerd forgets its events; a host unreachable at start had no stream):
+// one summary. A death the stream delivered — replayed or live — is never
+// in it; one check per host at a time.
+func (w *Watcher) gapCheck(ctx context.Context, host string, lost time.Time) {
+	w.mu.Lock()
+	if w.gapBusy[host] {
+		w.mu.Unlock()
+		return
+	}
+	w.gapBusy[host] = true
+	w.mu.Unlock()
+	w.wg.Add(1)
 	go func() {
-		time.Sleep(2 * time.Second)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer w.wg.Done()
+		defer func() {
+			w.mu.Lock()
+			delete(w.gapBusy, host)
+			w.mu.Unlock()
+		}()
+		select {
+		case <-time.After(gapDelay):
+		case <-ctx.Done():
+			return
+		}
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		var items []Item
 		var keys []alertKey
-		for _, hs := range w.src.Snapshot(ctx) {
+		for _, hs := range w.src.Snapshot(sctx) {
 			if hs.Host != host || hs.Err != nil {
 				continue
 			}
@@ -173,9 +201,13 @@ func (w *Watcher) reconnected(host string, lost time.Time) {
 				}
 				k := alertKey{c.Host, c.Name, eventDown}
 				w.mu.Lock()
-				_, known := w.active[k]
+				seenAt, seen := w.lastDie[c.Host+"/"+c.Name]
+				_, active := w.active[k]
 				w.mu.Unlock()
-				if known {
+				if active || seen && !seenAt.Before(c.FinishedAt.Add(-time.Second)) {
+					continue // its death came through the stream
+				}
+				if w.isExpected(c.Host, c.Project, c.Service, c.Name) {
 					continue
 				}
 				if _, muted := w.mutedBy(c.Host, c.Name, c.Service, c.Project); muted {
@@ -189,13 +221,20 @@ func (w *Watcher) reconnected(host string, lost time.Time) {
 		if len(items) == 0 {
 			return
 		}
-		sum := &Alert{Kind: Gap, Host: host, Items: items, Count: len(items), First: lost, Last: w.o.Now()}
-		a := w.deliver(ctx, sum, w.o.Now())
+		now := w.o.Now()
+		sum := &Alert{Kind: Gap, Host: host, Items: items, Count: len(items), First: now, Last: now}
+		a := w.deliver(sctx, sum, now)
+		if len(a.msgs) == 0 {
+			return
+		}
 		for _, k := range keys {
-			w.track(ctx, k, &active{key: k, sent: a.sent, msgs: map[int64]int{}, alert: Alert{Host: k.host, Name: k.name, Count: 1}})
+			w.track(sctx, k, &active{key: k, sent: a.sent, msgs: map[int64]int{}, alert: Alert{Host: k.host, Name: k.name, Count: 1}})
 		}
 	}()
 }
+
+// gapDelay lets the events the engine replays on reconnection arrive first.
+var gapDelay = 2 * time.Second
 
 // scanLogs reads the log lines each running container wrote since the last
 // scan and alerts on a pitfall they match, once per container × section
@@ -207,6 +246,14 @@ func (w *Watcher) scanLogs(ctx context.Context, first bool) {
 	sctx, cancel := context.WithTimeout(ctx, w.o.ScanInterval)
 	defer cancel()
 	now := w.o.Now()
+	// Where each running container's log stood, by the time of its last
+	// line (the host's clock, not ours); containers gone are forgotten.
+	marks := map[string]time.Time{}
+	defer func() {
+		w.mu.Lock()
+		w.scanned = marks
+		w.mu.Unlock()
+	}()
 	for _, hs := range w.src.Snapshot(sctx) {
 		if hs.Err != nil {
 			continue
@@ -217,17 +264,18 @@ func (w *Watcher) scanLogs(ctx context.Context, first bool) {
 			}
 			mark := c.Host + "/" + c.ID
 			w.mu.Lock()
-			last, seen := w.scanned[mark]
-			w.scanned[mark] = now
+			last := w.scanned[mark]
 			w.mu.Unlock()
-			if first {
-				continue
-			}
-			if !seen {
-				last = w.started
-			}
 			lines, err := w.src.Logs(sctx, c, w.o.LogLines)
 			if err != nil {
+				marks[mark] = last
+				continue
+			}
+			marks[mark] = last
+			if n := len(lines); n > 0 && lines[n-1].Time.After(last) {
+				marks[mark] = lines[n-1].Time
+			}
+			if first {
 				continue
 			}
 			var text []string

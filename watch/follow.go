@@ -11,6 +11,9 @@ import (
 // follow keeps one host's event stream open: it pings, subscribes from the
 // last event seen, and on a broken stream waits with a growing backoff and
 // resumes from there, so that events in the gap come once and only once.
+// While the stream is open the host is pinged every livenessEvery: Docker
+// events carry no heartbeat, and a half-open connection (an ssh pipe after a
+// partition) would otherwise look connected for ever.
 func (w *Watcher) follow(ctx context.Context, host string, since time.Time) {
 	backoff := w.o.MinBackoff
 	// The events at exactly `since` may come again when resuming (the
@@ -24,12 +27,35 @@ func (w *Watcher) follow(ctx context.Context, host string, since time.Time) {
 				w.log.Info().Str("host", host).Time("since", since).Msg("event stream resumed")
 			}
 			w.setHost(host, true, nil)
-			if wasUp {
-				w.reconnected(host, since)
+			switch {
+			case wasUp:
+				w.gapCheck(ctx, host, since)
+			case time.Since(w.started) > 5*time.Second:
+				// Unreachable at start: what went down before it answered
+				// is news too.
+				w.gapCheck(ctx, host, w.started)
 			}
 			wasUp = true
 			opened := time.Now()
-			evs, errc := w.src.Events(ctx, host, since)
+			sctx, cancel := context.WithCancel(ctx)
+			alive := make(chan error, 1)
+			go func() {
+				t := time.NewTicker(livenessEvery)
+				defer t.Stop()
+				for {
+					select {
+					case <-sctx.Done():
+						return
+					case <-t.C:
+						if perr := w.ping(sctx, host); perr != nil && sctx.Err() == nil {
+							alive <- fmt.Errorf("no answer while streaming: %w", perr)
+							cancel()
+							return
+						}
+					}
+				}
+			}()
+			evs, errc := w.src.Events(sctx, host, since)
 			for ev := range evs {
 				key := fmt.Sprintf("%d/%s/%s", ev.Time.UnixNano(), ev.Container, ev.Action)
 				if seen[key] {
@@ -40,15 +66,28 @@ func (w *Watcher) follow(ctx context.Context, host string, since time.Time) {
 				}
 				seen[key] = true
 				backoff = w.o.MinBackoff
+				if ev.Action == "die" {
+					w.sawDeath(ev)
+				}
 				select {
 				case w.events <- ev:
 				case <-ctx.Done():
+					cancel()
 					return
 				}
 			}
-			err = <-errc
+			select {
+			case err = <-errc:
+			case <-ctx.Done():
+			}
+			cancel()
 			if ctx.Err() != nil {
 				return
+			}
+			select {
+			case lerr := <-alive:
+				err = lerr
+			default:
 			}
 			if time.Since(opened) > 10*time.Second {
 				backoff = w.o.MinBackoff
@@ -64,6 +103,9 @@ func (w *Watcher) follow(ctx context.Context, host string, since time.Time) {
 		backoff = min(backoff*2, w.o.MaxBackoff)
 	}
 }
+
+// livenessEvery spaces the pings of a host whose event stream is open.
+var livenessEvery = 30 * time.Second
 
 func (w *Watcher) ping(ctx context.Context, host string) error {
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -128,6 +170,7 @@ func (w *Watcher) intake(ctx context.Context, batches chan<- []stack.Event) {
 	timeout := func() {
 		if massStop() {
 			quiet.Reset(massQuiet)
+			hold.Reset(max(0, massHold-time.Since(first)))
 			return
 		}
 		flush()
@@ -140,7 +183,11 @@ func (w *Watcher) intake(ctx context.Context, batches chan<- []stack.Event) {
 			}
 			switch ev.Action {
 			case "kill":
-				awaiting[ev.Host+"/"+ev.Name] = time.Now()
+				// Only a stop's signals: a HUP or USR1 (reload, log
+				// rotation) kills nothing.
+				if stopSignal(ev.Labels["signal"]) {
+					awaiting[ev.Host+"/"+ev.Name] = time.Now()
+				}
 			case "die":
 				delete(awaiting, ev.Host+"/"+ev.Name)
 			}
@@ -167,3 +214,13 @@ const (
 	massHold  = 15 * time.Second
 	massQuiet = time.Second
 )
+
+// stopSignal says whether a kill event's signal stops a container: TERM,
+// KILL, INT, QUIT (by number or name), or none given.
+func stopSignal(sig string) bool {
+	switch sig {
+	case "", "9", "15", "2", "3", "SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT", "KILL", "TERM", "INT", "QUIT":
+		return true
+	}
+	return false
+}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"vigie/stack"
@@ -58,15 +59,15 @@ type occurrence struct {
 func (w *Watcher) process(ctx context.Context, batches <-chan []stack.Event) {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
-	var scan <-chan time.Time
-	if w.o.ScanInterval > 0 {
-		t := time.NewTicker(w.o.ScanInterval)
-		defer t.Stop()
-		scan = t.C
-		w.scanLogs(ctx, true)
-	}
 	refresh := time.NewTicker(30 * time.Second)
 	defer refresh.Stop()
+	// The last counts reach the chat, within a bound, whatever ends the
+	// loop.
+	defer func() {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		w.flushEdits(fctx, true)
+	}()
 	for {
 		select {
 		case b, ok := <-batches:
@@ -76,13 +77,26 @@ func (w *Watcher) process(ctx context.Context, batches <-chan []stack.Event) {
 			w.handle(ctx, b)
 		case <-tick.C:
 			w.flushEdits(ctx, false)
-		case <-scan:
-			w.scanLogs(ctx, false)
 		case <-refresh.C:
 			w.loadMutes(ctx)
 			w.expire()
 		case <-ctx.Done():
-			w.flushEdits(context.WithoutCancel(ctx), true)
+			return
+		}
+	}
+}
+
+// scanLoop runs the periodic log scan until ctx ends; the first pass only
+// marks where each log stands.
+func (w *Watcher) scanLoop(ctx context.Context) {
+	t := time.NewTicker(w.o.ScanInterval)
+	defer t.Stop()
+	w.scanLogs(ctx, true)
+	for {
+		select {
+		case <-t.C:
+			w.scanLogs(ctx, false)
+		case <-ctx.Done():
 			return
 		}
 	}
@@ -99,9 +113,11 @@ func (w *Watcher) group(b []stack.Event) []*occurrence {
 		}
 		k := ev.Host + "/" + name
 		if ev.Action == "kill" {
-			w.mu.Lock()
-			w.lastKill[k] = ev.Time
-			w.mu.Unlock()
+			if stopSignal(ev.Labels["signal"]) {
+				w.mu.Lock()
+				w.lastKill[k] = ev.Time
+				w.mu.Unlock()
+			}
 			continue
 		}
 		oc, ok := byName[k]
@@ -176,29 +192,61 @@ func (w *Watcher) handle(ctx context.Context, b []stack.Event) {
 			continue
 		}
 		k := alertKey{oc.host, oc.name, ev}
+		var carried []time.Time
 		if a := w.lookup(ctx, k, now); a != nil {
-			w.repeat(ctx, a, oc, now)
-			continue
+			w.mu.Lock()
+			relapse := ev == eventUnhealthy && !a.alert.Recovered.IsZero()
+			skeleton := !a.known && len(oc.deaths) > 0 && len(a.deaths)+len(oc.deaths) >= w.o.LoopCount
+			if skeleton {
+				carried = append([]time.Time(nil), a.deaths...)
+			}
+			w.mu.Unlock()
+			switch {
+			case relapse:
+				// Unhealthy again after it recovered: news, not an edit
+				// nobody is notified of.
+			case skeleton:
+				// An alert this process cannot edit (sent before a
+				// restart, or part of a summary) turned into a loop: say
+				// so in a message of its own.
+			default:
+				w.repeat(ctx, a, oc, now)
+				continue
+			}
 		}
 		al := &Alert{Kind: kindOf(oc), Host: oc.host, Name: oc.name, Service: oc.service, Project: oc.project, Image: oc.image,
 			ExitCode: oc.exitCode, Count: max(1, len(oc.deaths)), First: oc.first, Last: oc.last, Stopped: oc.stopped}
-		if len(oc.deaths) >= w.o.LoopCount && al.Kind == Died {
-			al.Kind = Loop
+		ds := append(carried, oc.deaths...)
+		if len(ds) >= w.o.LoopCount && al.Kind == Died {
+			al.Kind, al.Count, al.First = Loop, len(ds), ds[0]
 		}
 		fresh = append(fresh, al)
 		freshKeys = append(freshKeys, k)
 		latency = append(latency, oc.first)
-		deaths = append(deaths, oc.deaths)
+		deaths = append(deaths, ds)
 	}
 	if len(fresh) == 0 {
 		return
 	}
-	if w.bursting(fresh, now) {
-		w.fold(ctx, fresh, freshKeys, now)
+	if ok, n, first := w.burstState(fresh, now); ok {
+		w.fold(ctx, fresh, freshKeys, now, n, first)
 		return
 	}
+	// Inspect and logs of several containers at once: one slow host does
+	// not delay the alerts of the others.
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for _, al := range fresh {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			w.enrich(ctx, al)
+		}()
+	}
+	wg.Wait()
 	for i, al := range fresh {
-		w.enrich(ctx, al)
 		w.send(ctx, freshKeys[i], al, deaths[i], now, latency[i])
 	}
 }
@@ -315,7 +363,10 @@ func (w *Watcher) recover(ctx context.Context, oc *occurrence) {
 // bursting records the new failures and says whether they make a burst:
 // BurstContainers or more containers failing within BurstWindow, or a
 // summary already being added to.
-func (w *Watcher) bursting(fresh []*Alert, now time.Time) bool {
+// burstState records the new failures and returns whether they make a
+// burst, how many distinct containers failed within the window, and when
+// the first of them did (vigie's clock).
+func (w *Watcher) burstState(fresh []*Alert, now time.Time) (bool, int, time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	cut := now.Add(-w.o.BurstWindow)
@@ -329,18 +380,27 @@ func (w *Watcher) bursting(fresh []*Alert, now time.Time) bool {
 	for _, a := range fresh {
 		w.recent = append(w.recent, failure{at: now, host: a.Host, name: a.Name})
 	}
-	if w.burst != nil && now.Sub(w.burst.alert.Last) < w.o.BurstWindow {
-		return true
-	}
 	distinct := map[string]bool{}
 	for _, f := range w.recent {
 		distinct[f.host+"/"+f.name] = true
 	}
-	return len(distinct) >= w.o.BurstContainers
+	first := now
+	if len(w.recent) > 0 {
+		first = w.recent[0].at
+	}
+	// A summary is added to for one window from when it was sent: a long
+	// incident gets a new one, with its own notification.
+	if w.burst != nil && now.Sub(w.burst.sent) < w.o.BurstWindow {
+		return true, len(distinct), first
+	}
+	return len(distinct) >= w.o.BurstContainers, len(distinct), first
 }
 
+// maxItems bounds the containers a summary lists.
+const maxItems = 200
+
 // fold adds new failures to the burst summary, or starts one.
-func (w *Watcher) fold(ctx context.Context, fresh []*Alert, keys []alertKey, now time.Time) {
+func (w *Watcher) fold(ctx context.Context, fresh []*Alert, keys []alertKey, now time.Time, distinct int, first time.Time) {
 	var items []Item
 	for _, a := range fresh {
 		items = append(items, Item{Host: a.Host, Name: a.Name, Service: a.Service, Project: a.Project, What: what(*a)})
@@ -348,9 +408,17 @@ func (w *Watcher) fold(ctx context.Context, fresh []*Alert, keys []alertKey, now
 	w.mu.Lock()
 	w.folded += len(fresh)
 	b := w.burst
-	if b != nil && now.Sub(b.alert.Last) < w.o.BurstWindow {
-		b.alert.Items = append(b.alert.Items, items...)
-		b.alert.Count = len(b.alert.Items)
+	if b != nil && now.Sub(b.sent) < w.o.BurstWindow {
+		listed := map[string]bool{}
+		for _, it := range b.alert.Items {
+			listed[it.Host+"/"+it.Name] = true
+		}
+		for _, it := range items {
+			if !listed[it.Host+"/"+it.Name] && len(b.alert.Items) < maxItems {
+				b.alert.Items = append(b.alert.Items, it)
+			}
+		}
+		b.alert.Count = max(b.alert.Count, distinct, len(b.alert.Items))
 		b.alert.Last = now
 		b.dirty = true
 		w.mu.Unlock()
@@ -364,11 +432,20 @@ func (w *Watcher) fold(ctx context.Context, fresh []*Alert, keys []alertKey, now
 	for _, it := range items {
 		hosts[it.Host] = true
 	}
-	sum := &Alert{Kind: Burst, Items: items, Count: len(items), First: fresh[0].First, Last: now}
+	if len(items) > maxItems {
+		items = items[:maxItems]
+	}
+	// Count is every container failing within the window, those alerted
+	// one by one before the burst was seen included.
+	sum := &Alert{Kind: Burst, Items: items, Count: max(distinct, len(items)), First: first, Last: now}
 	if len(hosts) == 1 {
 		sum.Host = items[0].Host
 	}
 	a := w.deliver(ctx, sum, fresh[0].First)
+	if len(a.msgs) == 0 {
+		return // delivered nowhere: the next failures try again
+	}
+	a.sent = now
 	w.mu.Lock()
 	w.burst = a
 	w.mu.Unlock()
@@ -380,6 +457,13 @@ func (w *Watcher) fold(ctx context.Context, fresh []*Alert, keys []alertKey, now
 // send delivers a new alert and starts its cooldown.
 func (w *Watcher) send(ctx context.Context, k alertKey, al *Alert, deaths []time.Time, now, eventAt time.Time) {
 	a := w.deliver(ctx, al, eventAt)
+	if len(a.msgs) == 0 {
+		// Delivered nowhere: no cooldown, the next event alerts again.
+		w.mu.Lock()
+		delete(w.active, k)
+		w.mu.Unlock()
+		return
+	}
 	a.sent, a.deaths = now, deaths
 	w.track(ctx, k, a)
 }
@@ -415,11 +499,12 @@ func (w *Watcher) deliver(ctx context.Context, al *Alert, eventAt time.Time) *ac
 
 // track keeps an alert for its cooldown, in memory and in the store.
 func (w *Watcher) track(ctx context.Context, k alertKey, a *active) {
-	a.key = k
 	w.mu.Lock()
+	a.key = k
 	w.active[k] = a
+	snapshot := *a
 	w.mu.Unlock()
-	w.persist(ctx, k, *a)
+	w.persist(ctx, k, snapshot)
 }
 
 func (w *Watcher) persist(ctx context.Context, k alertKey, a active) {
@@ -445,11 +530,18 @@ func (w *Watcher) persist(ctx context.Context, k alertKey, a active) {
 func (w *Watcher) flushEdits(ctx context.Context, final bool) {
 	now := w.o.Now()
 	type edit struct {
+		a     *active
 		msgs  map[int64]int
 		alert Alert
 	}
 	var todo []edit
 	w.mu.Lock()
+	// Telegram limits edits as it limits messages: all alerts together
+	// get one edit per editGap, the oldest change first.
+	if !final && now.Sub(w.lastAnyEdit) < w.o.EditGap {
+		w.mu.Unlock()
+		return
+	}
 	all := make([]*active, 0, len(w.active)+1)
 	for _, a := range w.active {
 		all = append(all, a)
@@ -457,8 +549,9 @@ func (w *Watcher) flushEdits(ctx context.Context, final bool) {
 	if w.burst != nil {
 		all = append(all, w.burst)
 	}
+	sort.Slice(all, func(i, j int) bool { return all[i].lastEdit.Before(all[j].lastEdit) })
 	for _, a := range all {
-		if !a.dirty || (!final && now.Sub(a.lastEdit) < w.o.EditEvery) {
+		if !a.dirty || len(a.msgs) == 0 || (!final && now.Sub(a.lastEdit) < w.o.EditEvery) {
 			continue
 		}
 		a.dirty, a.lastEdit = false, now
@@ -466,14 +559,25 @@ func (w *Watcher) flushEdits(ctx context.Context, final bool) {
 		for c, id := range a.msgs {
 			msgs[c] = id
 		}
-		todo = append(todo, edit{msgs, a.alert})
+		todo = append(todo, edit{a, msgs, a.alert})
+		if !final {
+			w.lastAnyEdit = now
+			break
+		}
 	}
 	w.mu.Unlock()
 	for _, e := range todo {
+		failed := false
 		for chat, id := range e.msgs {
 			if err := w.out.Edit(ctx, chat, id, e.alert); err != nil {
-				w.log.Warn().Err(err).Int64("chat_id", chat).Str("subject", e.alert.Subject()).Msg("alert not updated")
+				failed = true
+				w.log.Warn().Err(err).Int64("chat_id", chat).Str("subject", e.alert.Subject()).Msg("alert not updated; tried again later")
 			}
+		}
+		if failed && !final {
+			w.mu.Lock()
+			e.a.dirty = true
+			w.mu.Unlock()
 		}
 	}
 }
@@ -484,16 +588,27 @@ func (w *Watcher) expire() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for k, a := range w.active {
-		if now.Sub(a.sent) >= w.o.Cooldown && !a.dirty {
-			delete(w.active, k)
+		if now.Sub(a.sent) < w.o.Cooldown || a.dirty {
+			continue
 		}
+		// An unhealthy container says when it recovers only once: its
+		// alert waits for that, a day at most.
+		if k.event == eventUnhealthy && a.known && a.alert.Recovered.IsZero() && now.Sub(a.sent) < 24*time.Hour {
+			continue
+		}
+		delete(w.active, k)
 	}
-	if w.burst != nil && !w.burst.dirty && now.Sub(w.burst.alert.Last) >= w.o.BurstWindow {
+	if w.burst != nil && !w.burst.dirty && now.Sub(w.burst.sent) >= w.o.BurstWindow {
 		w.burst = nil
 	}
 	for k, t := range w.lastKill {
 		if now.Sub(t) > time.Hour {
 			delete(w.lastKill, k)
+		}
+	}
+	for k, t := range w.lastDie {
+		if now.Sub(t) > w.o.Cooldown+time.Hour {
+			delete(w.lastDie, k)
 		}
 	}
 }

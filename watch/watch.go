@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -145,8 +146,9 @@ type Options struct {
 	// events are handled once none came for Quiet, or MaxHold after the
 	// first. They bound an alert's latency.
 	Quiet, MaxHold time.Duration
-	// EditEvery spaces the edits of one alert (Telegram limits them too).
-	EditEvery time.Duration
+	// EditEvery spaces the edits of one alert, EditGap the edits of all
+	// alerts together (Telegram limits edits as it limits messages).
+	EditEvery, EditGap time.Duration
 	// Backoff bounds the reconnection delays of a broken event stream.
 	MinBackoff, MaxBackoff time.Duration
 	// Now is the clock (tests).
@@ -183,6 +185,9 @@ func (o *Options) defaults() {
 	if o.EditEvery <= 0 {
 		o.EditEvery = 2 * time.Second
 	}
+	if o.EditGap <= 0 {
+		o.EditGap = time.Second
+	}
 	if o.MinBackoff <= 0 {
 		o.MinBackoff = 250 * time.Millisecond
 	}
@@ -205,22 +210,31 @@ type Watcher struct {
 
 	events chan stack.Event
 
-	mu         sync.Mutex
-	running    bool
-	started    time.Time
-	hosts      map[string]*HostStatus
-	mutes      []store.Mute
-	mutesOK    bool // loaded from the store at least once
-	active     map[alertKey]*active
-	recent     []failure // new failures within the burst window
-	burst      *active   // the summary being added to, if any
-	history    []Entry
-	suppressed int
-	folded     int
-	lastKill   map[string]time.Time // host/name → last kill request
-	expected   []expectation        // vigie's own actions in progress
-	scanned    map[string]time.Time // host/id → last log line scanned
-	latencies  []time.Duration
+	mu          sync.Mutex
+	running     bool
+	started     time.Time
+	hosts       map[string]*HostStatus
+	mutes       []store.Mute
+	mutesOK     bool // loaded from the store at least once
+	active      map[alertKey]*active
+	recent      []failure // new failures within the burst window
+	burst       *active   // the summary being added to, if any
+	history     []Entry
+	suppressed  int
+	folded      int
+	lastKill    map[string]time.Time // host/name → last kill request
+	expected    []expectation        // vigie's own actions in progress
+	lastDie     map[string]time.Time // host/name → last death the stream delivered
+	gapBusy     map[string]bool      // hosts with a gap check in flight
+	lastAnyEdit time.Time            // the last edit of any alert
+	mutesGen    int                  // changes of the mutes in memory
+	// unsavedMutes and unsavedUnmutes (by "scope name") are the changes
+	// the store did not take: they hold in this process.
+	unsavedMutes   map[string]store.Mute
+	unsavedUnmutes map[string]bool
+	wg             sync.WaitGroup       // goroutines Run waits for
+	scanned        map[string]time.Time // host/id → last log line scanned
+	latencies      []time.Duration
 }
 
 // HostStatus is the state of one host's event stream.
@@ -266,11 +280,15 @@ func New(src Source, state State, o Options, log zerolog.Logger) *Watcher {
 	o.defaults()
 	return &Watcher{
 		o: o, src: src, state: state, log: log,
-		events:   make(chan stack.Event, 256),
-		hosts:    map[string]*HostStatus{},
-		active:   map[alertKey]*active{},
-		lastKill: map[string]time.Time{},
-		scanned:  map[string]time.Time{},
+		events:         make(chan stack.Event, 256),
+		hosts:          map[string]*HostStatus{},
+		active:         map[alertKey]*active{},
+		lastKill:       map[string]time.Time{},
+		lastDie:        map[string]time.Time{},
+		gapBusy:        map[string]bool{},
+		unsavedMutes:   map[string]store.Mute{},
+		unsavedUnmutes: map[string]bool{},
+		scanned:        map[string]time.Time{},
 	}
 }
 
@@ -299,25 +317,37 @@ func (w *Watcher) Run(ctx context.Context, out Notifier) error {
 	w.loadMutes(ctx)
 
 	start := w.started
-	var wg sync.WaitGroup
 	batches := make(chan []stack.Event, 64)
 	for _, h := range w.src.Hosts() {
-		wg.Add(1)
+		w.wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer w.wg.Done()
 			w.follow(ctx, h, start)
 		}()
 	}
-	wg.Add(1)
+	w.wg.Add(1)
 	go func() {
-		defer wg.Done()
+		defer w.wg.Done()
 		w.intake(ctx, batches)
 	}()
+	// The start-up summary and the log scan read every container: they
+	// never hold up the alerts of the events.
 	if w.o.StartupSummary {
-		w.startup(ctx)
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			w.startup(ctx)
+		}()
+	}
+	if w.o.ScanInterval > 0 && w.o.Diagnoser != nil {
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			w.scanLoop(ctx)
+		}()
 	}
 	w.process(ctx, batches)
-	wg.Wait()
+	w.wg.Wait()
 	return nil
 }
 
@@ -374,62 +404,90 @@ func (w *Watcher) Mute(ctx context.Context, m store.Mute) error {
 	default:
 		return fmt.Errorf("mute scope %q: must be container, project or host", m.Scope)
 	}
+	k := m.Scope + " " + m.Name
 	w.mu.Lock()
-	kept := w.mutes[:0]
-	for _, x := range w.mutes {
-		if x.Scope != m.Scope || x.Name != m.Name {
+	w.mutesGen++
+	w.mutes = append(withoutMute(w.mutes, m.Scope, m.Name), m)
+	delete(w.unsavedUnmutes, k)
+	w.mu.Unlock()
+	var err error
+	if w.state == nil {
+		err = fmt.Errorf("mute %s %s: no store: %w", m.Scope, m.Name, ErrNotSaved)
+	} else if serr := w.state.AddMute(ctx, m); serr != nil {
+		err = fmt.Errorf("mute %s %s: %v: %w", m.Scope, m.Name, serr, ErrNotSaved)
+	}
+	w.mu.Lock()
+	if err != nil {
+		// Held in this process until it ends, whatever the store says
+		// when it is read again.
+		w.unsavedMutes[k] = m
+	} else {
+		delete(w.unsavedMutes, k)
+	}
+	w.mu.Unlock()
+	return err
+}
+
+func withoutMute(ms []store.Mute, scope, name string) []store.Mute {
+	kept := make([]store.Mute, 0, len(ms))
+	for _, x := range ms {
+		if x.Scope != scope || x.Name != name {
 			kept = append(kept, x)
 		}
 	}
-	w.mutes = append(kept, m)
-	w.mu.Unlock()
-	if w.state == nil {
-		return fmt.Errorf("mute %s %s: no store: %w", m.Scope, m.Name, ErrNotSaved)
-	}
-	if err := w.state.AddMute(ctx, m); err != nil {
-		return fmt.Errorf("mute %s %s: %v: %w", m.Scope, m.Name, err, ErrNotSaved)
-	}
-	return nil
+	return kept
 }
 
 // Unmute lifts a mute and says whether there was one.
 func (w *Watcher) Unmute(ctx context.Context, scope, name string) (bool, error) {
+	k := scope + " " + name
 	w.mu.Lock()
-	found := false
-	kept := w.mutes[:0]
-	for _, x := range w.mutes {
-		if x.Scope == scope && x.Name == name {
-			found = true
-			continue
-		}
-		kept = append(kept, x)
-	}
-	w.mutes = kept
+	w.mutesGen++
+	found := len(withoutMute(w.mutes, scope, name)) != len(w.mutes)
+	w.mutes = withoutMute(w.mutes, scope, name)
+	delete(w.unsavedMutes, k)
 	w.mu.Unlock()
 	if w.state == nil {
 		return found, nil
 	}
 	ok, err := w.state.RemoveMute(ctx, scope, name)
 	if err != nil {
+		w.mu.Lock()
+		w.unsavedUnmutes[k] = true
+		w.mu.Unlock()
 		return found, fmt.Errorf("unmute %s %s: %v: %w", scope, name, err, ErrNotSaved)
 	}
 	return found || ok, nil
 }
 
-// loadMutes reads the mutes from the store; on failure the ones in memory
-// stay.
+// loadMutes reads the mutes from the store, keeping what this process
+// could not save; on failure the ones in memory stay. A load that a mute
+// or unmute overtook is dropped (the next one is right).
 func (w *Watcher) loadMutes(ctx context.Context) {
 	if w.state == nil {
 		return
 	}
+	w.mu.Lock()
+	gen := w.mutesGen
+	w.mu.Unlock()
 	ms, err := w.state.ActiveMutes(ctx, w.o.Now())
 	if err != nil {
 		w.log.Warn().Err(err).Msg("mutes not read from the store; the ones known stay")
 		return
 	}
 	w.mu.Lock()
+	defer w.mu.Unlock()
+	if gen != w.mutesGen {
+		return
+	}
+	for k := range w.unsavedUnmutes {
+		scope, name, _ := strings.Cut(k, " ")
+		ms = withoutMute(ms, scope, name)
+	}
+	for _, m := range w.unsavedMutes {
+		ms = append(withoutMute(ms, m.Scope, m.Name), m)
+	}
 	w.mutes, w.mutesOK = ms, true
-	w.mu.Unlock()
 }
 
 // expectation is an action vigie runs: its deaths are not news.

@@ -99,6 +99,7 @@ func (f *fakeSource) Ping(context.Context, string) error {
 
 // recorder is a Notifier that keeps what it was given.
 type recorder struct {
+	fail   bool // Send fails (Telegram down)
 	mu     sync.Mutex
 	sent   []Alert
 	sentAt []time.Time
@@ -109,6 +110,9 @@ type recorder struct {
 func (r *recorder) Send(_ context.Context, _ int64, a Alert) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.fail {
+		return 0, errors.New("Bad Gateway")
+	}
 	r.sent = append(r.sent, a)
 	r.sentAt = append(r.sentAt, time.Now())
 	r.next++
@@ -164,7 +168,7 @@ func start(t *testing.T, f *fakeSource, state State, o Options) (*Watcher, *reco
 	if o.Diagnoser == nil {
 		o.Diagnoser = boomDiag
 	}
-	o.EditEvery = 50 * time.Millisecond
+	o.EditEvery, o.EditGap = 50*time.Millisecond, 10*time.Millisecond
 	o.MinBackoff, o.MaxBackoff = 20*time.Millisecond, 50*time.Millisecond
 	w := New(f, state, o, zerolog.Nop())
 	rec := &recorder{}
@@ -550,4 +554,66 @@ func TestOwnActionsAreNotAlerted(t *testing.T) {
 	if sent[0].Name != "db" {
 		t.Fatalf("alert: %+v", sent[0])
 	}
+}
+
+func TestUndeliveredAlertIsNotCooledDown(t *testing.T) {
+	f := newFake()
+	f.add("api", "boom")
+	_, rec := start(t, f, nil, Options{})
+	rec.mu.Lock()
+	rec.fail = true
+	rec.mu.Unlock()
+	f.emit(die("api", 1, time.Now()))
+	time.Sleep(400 * time.Millisecond)
+	rec.mu.Lock()
+	rec.fail = false
+	rec.mu.Unlock()
+	// The next death is news again: nothing reached the chat before.
+	f.emit(die("api", 1, time.Now()))
+	rec.waitSent(t, 1, time.Second)
+}
+
+func TestUnhealthyAgainAfterRecoveryIsANewAlert(t *testing.T) {
+	f := newFake()
+	f.add("web")
+	_, rec := start(t, f, nil, Options{})
+	at := time.Now()
+	ev := func(action string, d time.Duration) stack.Event {
+		return stack.Event{Host: "h", Action: action, Container: "id-web", Name: "web", Time: at.Add(d)}
+	}
+	f.emit(ev("health_status: unhealthy", 0))
+	rec.waitSent(t, 1, time.Second)
+	f.emit(ev("health_status: healthy", time.Second))
+	time.Sleep(300 * time.Millisecond)
+	f.emit(ev("health_status: unhealthy", 2*time.Second))
+	sent := rec.waitSent(t, 2, time.Second)
+	if sent[1].Kind != Unhealthy || !sent[1].Recovered.IsZero() {
+		t.Fatalf("relapse: %+v", sent[1])
+	}
+}
+
+func TestBurstCountsTheFailuresAlertedBeforeIt(t *testing.T) {
+	f := newFake()
+	_, rec := start(t, f, nil, Options{BurstContainers: 3, BurstWindow: 10 * time.Second})
+	f.emit(die("a", 1, time.Now()))
+	rec.waitSent(t, 1, time.Second)
+	f.emit(die("b", 1, time.Now()))
+	rec.waitSent(t, 2, time.Second)
+	f.emit(die("c", 1, time.Now()), die("d", 1, time.Now()))
+	sent := rec.waitSent(t, 3, time.Second)
+	if sent[2].Kind != Burst || sent[2].Count != 4 || len(sent[2].Items) != 2 {
+		t.Fatalf("summary: kind %s count %d items %d", sent[2].Kind, sent[2].Count, len(sent[2].Items))
+	}
+}
+
+func TestReloadSignalsDoNotHoldAlerts(t *testing.T) {
+	f := newFake()
+	f.add("api", "boom")
+	_, rec := start(t, f, nil, Options{BurstContainers: 3})
+	now := time.Now()
+	for i := 0; i < 6; i++ {
+		f.emit(stack.Event{Host: "h", Action: "kill", Container: fmt.Sprintf("id-x%d", i), Name: fmt.Sprintf("x%d", i), Time: now, Labels: map[string]string{"signal": "1"}})
+	}
+	f.emit(die("api", 1, now))
+	rec.waitSent(t, 1, time.Second)
 }
