@@ -298,6 +298,7 @@ func (e *env) handlers() (*handlers.Mux, error) {
 		if e.met != nil {
 			o.Metric = func(k watch.Kind) { e.met.Alert(string(k)) }
 		}
+		o.Record = func(a watch.Alert, delivered int, err error) { st.recordAlert(a, delivered, err) }
 		e.watcher = watch.New(stk, st, o, e.log.With().Str("component", "watch").Logger())
 		deps.Alerts = e.watcher
 		deps.Actions.Expect = e.watcher.Expect

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,7 +14,9 @@ import (
 
 	"vigie/handlers"
 	"vigie/metrics"
+	"vigie/redact"
 	"vigie/store"
+	"vigie/watch"
 )
 
 // lazyStore opens the store on first use and again after a failure, so
@@ -142,6 +145,38 @@ func (l *lazyStore) ActiveMutes(ctx context.Context, now time.Time) ([]store.Mut
 		return nil, err
 	}
 	return s.ActiveMutes(ctx, now)
+}
+
+// recordAlert writes an alert to the audit trail: what, about what, to
+// how many chats. A store that does not answer quickly is skipped (the
+// alert is logged anyway): the trail never delays an alert.
+func (l *lazyStore) recordAlert(a watch.Alert, delivered int, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	e := store.AuditEntry{Kind: "alert", Command: string(a.Kind), Args: a.Subject(), Outcome: "sent"}
+	if n := len(a.Items); n > 0 {
+		e.Detail = fmt.Sprintf("%d containers", n)
+	}
+	if a.Pitfall != nil {
+		e.Detail = "§" + a.Pitfall.ID
+	}
+	switch {
+	case err != nil && delivered == 0:
+		e.Outcome = "error: " + redact.String(err.Error())
+	case err != nil:
+		e.Outcome = fmt.Sprintf("sent to %d chats; %s", delivered, redact.String(err.Error()))
+	}
+	e.Args += detailSuffix(e.Detail)
+	if _, aerr := l.Audit(ctx, e); aerr != nil {
+		l.log.Debug().Err(aerr).Msg("alert not recorded in the audit trail")
+	}
+}
+
+func detailSuffix(d string) string {
+	if d == "" {
+		return ""
+	}
+	return " (" + d + ")"
 }
 
 // votes returns the net votes per section for an error, nothing when the

@@ -340,6 +340,12 @@ func TestWatchBurst(t *testing.T) {
 		}
 	}
 	button(t, as[0], "🔕 pi 1h")
+	// The alert is in the audit trail.
+	n := len(r.fake.Messages(dm))
+	r.fake.SendText(dm, dm, "/history 5")
+	if h := r.reply(t, dm, n+1); !strings.Contains(h.PlainText, "vigie · alert burst pi (20 containers) · sent") {
+		t.Fatalf("/history after the summary:\n%s", h.PlainText)
+	}
 }
 
 // TestWatchMute: a mute from the chat silences a project, /alerts shows it,

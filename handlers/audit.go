@@ -94,6 +94,9 @@ func HistoryReply(entries []store.AuditEntry) Reply {
 	var b strings.Builder
 	for _, e := range entries {
 		line := fmt.Sprintf("%s · user %d · /%s", e.Time.Local().Format("01-02 15:04:05"), e.UserID, e.Command)
+		if e.Kind == "alert" {
+			line = fmt.Sprintf("%s · vigie · alert %s", e.Time.Local().Format("01-02 15:04:05"), e.Command)
+		}
 		if e.Args != "" {
 			line += " " + clipRunes(e.Args, 60)
 		}

@@ -471,13 +471,20 @@ func (w *Watcher) send(ctx context.Context, k alertKey, al *Alert, deaths []time
 // deliver sends an alert to every alert chat and returns it as active.
 func (w *Watcher) deliver(ctx context.Context, al *Alert, eventAt time.Time) *active {
 	a := &active{alert: *al, msgs: map[int64]int{}, known: true, sent: w.o.Now(), lastEdit: w.o.Now()}
+	var firstErr error
 	for _, chat := range w.o.Chats {
 		id, err := w.out.Send(ctx, chat, *al)
 		if err != nil {
 			w.log.Error().Err(err).Int64("chat_id", chat).Str("alert", string(al.Kind)).Str("subject", al.Subject()).Msg("alert not delivered")
+			if firstErr == nil {
+				firstErr = err
+			}
 			continue
 		}
 		a.msgs[chat] = id
+	}
+	if w.o.Record != nil {
+		w.o.Record(*al, len(a.msgs), firstErr)
 	}
 	took := w.o.Now().Sub(eventAt)
 	w.mu.Lock()

@@ -155,6 +155,9 @@ type Options struct {
 	Now func() time.Time
 	// Metric, when set, is told of every alert sent, by kind.
 	Metric func(kind Kind)
+	// Record, when set, is told of every alert delivered or not (the audit
+	// trail): to how many chats it went, and the first error.
+	Record func(a Alert, delivered int, err error)
 }
 
 func (o *Options) defaults() {
