@@ -790,3 +790,17 @@ func (f *fakeT) Fatalf(format string, args ...any) {
 	f.msg = fmt.Sprintf(format, args...)
 	panic("fatal")
 }
+
+// Text that is not UTF-8 is refused before any parsing, as by the Bot API.
+func TestSendMessageInvalidUTF8(t *testing.T) {
+	s := tgfake.New(t, "")
+	b := newBot(t, s)
+	s.AddChat(alice, alice)
+	_, err := b.SendMessage(ctxT(t), &bot.SendMessageParams{ChatID: alice, Text: "0\xf5<b>0</b>", ParseMode: models.ParseModeHTML})
+	if err == nil || !strings.Contains(err.Error(), "strings must be encoded in UTF-8") {
+		t.Fatalf("invalid UTF-8 accepted or wrong error: %v", err)
+	}
+	if n := len(s.Messages(alice)); n != 0 {
+		t.Fatalf("%d messages stored", n)
+	}
+}
