@@ -127,6 +127,9 @@ func RenderHTML(r handlers.Reply, max int) []string {
 	var msgs []string
 	var cur strings.Builder
 	for i, b := range r.Blocks {
+		// Telegram refuses a whole message for one byte that is not
+		// UTF-8 (a container's log can hold any): such bytes become �.
+		b.Text = strings.ToValidUTF8(b.Text, "\uFFFD")
 		for j, p := range blockPieces(b, max) {
 			sep := p.sep
 			if i == 0 && j == 0 || cur.Len() == 0 {

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"vigie/handlers"
 )
@@ -83,5 +84,23 @@ func TestHardSplitKeepsEntities(t *testing.T) {
 		if strings.Count(chunk, "&") != strings.Count(chunk, ";") {
 			t.Fatalf("entity cut in %q", chunk)
 		}
+	}
+}
+
+// A container's log may hold any bytes; Telegram refuses a message that is
+// not UTF-8, so they are replaced.
+func TestRenderRepairsInvalidUTF8(t *testing.T) {
+	msgs := RenderHTML(handlers.Reply{Blocks: []handlers.Block{
+		{Kind: handlers.Heading, Text: "logs \xf5"},
+		{Kind: handlers.Code, Text: "ok\n\xff\xfebinary\nend"},
+	}}, MaxMessage)
+	for _, m := range msgs {
+		if !utf8.ValidString(m) {
+			t.Fatalf("invalid UTF-8 sent: %q", m)
+		}
+		wellFormed(t, m)
+	}
+	if !strings.Contains(msgs[0], "logs \uFFFD") || !strings.Contains(msgs[0], "\uFFFDbinary") {
+		t.Fatalf("rendered %q", msgs[0])
 	}
 }
