@@ -121,20 +121,27 @@ func texts(ms []tgfake.Message) string {
 }
 
 // sentAt is when the fake received the sendMessage that created message id.
+// The fake records a call once its answer is written, so the message can be
+// seen a moment before its call: wait a little for it.
 func sentAt(t *testing.T, r *running, id int) time.Time {
 	t.Helper()
-	for _, c := range r.fake.Calls("sendMessage") {
-		var resp struct {
-			Result struct {
-				MessageID int `json:"message_id"`
-			} `json:"result"`
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		for _, c := range r.fake.Calls("sendMessage") {
+			var resp struct {
+				Result struct {
+					MessageID int `json:"message_id"`
+				} `json:"result"`
+			}
+			if c.Status == 200 && json.Unmarshal([]byte(c.Response), &resp) == nil && resp.Result.MessageID == id {
+				return c.Time
+			}
 		}
-		if c.Status == 200 && json.Unmarshal([]byte(c.Response), &resp) == nil && resp.Result.MessageID == id {
-			return c.Time
+		if time.Now().After(deadline) {
+			t.Fatalf("no sendMessage call answered with message %d", id)
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("no sendMessage call answered with message %d", id)
-	return time.Time{}
 }
 
 func finishedAt(t *testing.T, d *dockertest.Daemon, name string) time.Time {
