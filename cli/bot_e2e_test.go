@@ -69,13 +69,24 @@ telegram:
 	if !strings.Contains(extra, "watch:") {
 		cfg += "\nwatch:\n  enabled: false\n"
 	}
+	t.Setenv("TELEGRAM_BOT_TOKEN", fake.Token)
+	t.Setenv("VIGIE_POLL_TIMEOUT", "2s")
+	t.Setenv("VIGIE_CONFIG", "")
+	r := runVigie(t, fake, dir, cfg)
+	if !strings.Contains(extra, "webhook:") {
+		fake.WaitCalls(t, "getUpdates", 1, 10*time.Second)
+	}
+	return r
+}
+
+// runVigie writes cfg into dir and runs `vigie run` on it until the test
+// ends (or r.stop), against fake.
+func runVigie(t *testing.T, fake *tgfake.Server, dir, cfg string) *running {
+	t.Helper()
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("TELEGRAM_BOT_TOKEN", fake.Token)
-	t.Setenv("VIGIE_POLL_TIMEOUT", "2s")
-	t.Setenv("VIGIE_CONFIG", "")
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &safeBuf{}
 	done := make(chan int, 1)
@@ -97,9 +108,6 @@ telegram:
 		return code
 	}
 	t.Cleanup(func() { r.stop() })
-	if !strings.Contains(extra, "webhook:") {
-		fake.WaitCalls(t, "getUpdates", 1, 10*time.Second)
-	}
 	return r
 }
 

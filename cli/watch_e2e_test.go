@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,31 +44,8 @@ hosts:
 watch:
   chats: [%d]
 %s`, filepath.Join(dir, "data"), watchToken, fake.URL, dm, group, dm, endpoint, dm, watchExtra)
-	path := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &safeBuf{}
-	done := make(chan int, 1)
-	go func() {
-		done <- Main(ctx, []string{"run", "--config", path}, IO{In: strings.NewReader(""), Out: logs, Err: logs})
-	}()
-	r := &running{fake: fake, logs: logs, cancel: cancel, data: filepath.Join(dir, "data")}
-	var once sync.Once
-	r.stop = func() int {
-		code := -1
-		once.Do(func() {
-			cancel()
-			select {
-			case code = <-done:
-			case <-time.After(30 * time.Second):
-				t.Errorf("vigie run did not stop within 30s\n%s", logs.String())
-			}
-		})
-		return code
-	}
-	t.Cleanup(func() { r.stop() })
+	r := runVigie(t, fake, dir, cfg)
+	logs := r.logs
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(logs.String(), "watching: nothing in trouble") && !strings.Contains(logs.String(), "alert sent") {
 		if time.Now().After(deadline) {
