@@ -334,10 +334,7 @@ func (w *Watcher) repeat(ctx context.Context, a *active, oc *occurrence, now tim
 	}
 	al.Last = oc.last
 	a.dirty = a.known
-	w.history = append(w.history, Entry{Time: now, Kind: al.Kind, Host: al.Host, Name: al.Name, Count: al.Count})
-	if len(w.history) > 50 {
-		w.history = w.history[len(w.history)-50:]
-	}
+	w.rememberLocked(Entry{Time: now, Kind: al.Kind, Host: al.Host, Name: al.Name, Count: al.Count})
 	snapshot := *a
 	w.mu.Unlock()
 	w.persist(ctx, a.key, snapshot)
@@ -492,10 +489,7 @@ func (w *Watcher) deliver(ctx context.Context, al *Alert, eventAt time.Time) *ac
 	if len(w.latencies) > 200 {
 		w.latencies = w.latencies[len(w.latencies)-200:]
 	}
-	w.history = append(w.history, Entry{Time: w.o.Now(), Kind: al.Kind, Host: al.Host, Name: al.Name, Count: al.Count, Items: len(al.Items)})
-	if len(w.history) > 50 {
-		w.history = w.history[len(w.history)-50:]
-	}
+	w.rememberLocked(Entry{Time: w.o.Now(), Kind: al.Kind, Host: al.Host, Name: al.Name, Count: al.Count, Items: len(al.Items)})
 	w.mu.Unlock()
 	if w.o.Metric != nil {
 		w.o.Metric(al.Kind)

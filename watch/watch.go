@@ -218,7 +218,6 @@ type Watcher struct {
 	started     time.Time
 	hosts       map[string]*HostStatus
 	mutes       []store.Mute
-	mutesOK     bool // loaded from the store at least once
 	active      map[alertKey]*active
 	recent      []failure // new failures within the burst window
 	burst       *active   // the summary being added to, if any
@@ -490,7 +489,7 @@ func (w *Watcher) loadMutes(ctx context.Context) {
 	for _, m := range w.unsavedMutes {
 		ms = append(withoutMute(ms, m.Scope, m.Name), m)
 	}
-	w.mutes, w.mutesOK = ms, true
+	w.mutes = ms
 }
 
 // expectation is an action vigie runs: its deaths are not news.
@@ -579,6 +578,11 @@ func (w *Watcher) setHost(name string, connected bool, err error) {
 func (w *Watcher) remember(e Entry) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.rememberLocked(e)
+}
+
+// rememberLocked keeps the last 50 entries; w.mu is held.
+func (w *Watcher) rememberLocked(e Entry) {
 	w.history = append(w.history, e)
 	if len(w.history) > 50 {
 		w.history = w.history[len(w.history)-50:]
