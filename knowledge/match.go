@@ -34,8 +34,14 @@ const (
 // the middle of the plateau where abstention recall is about 0.9 and the
 // development set keeps its top-1, leaving room for unseen negatives,
 // which earlier fits answered more often than the fitting ones.
+// evidenceMid and unknownScale are variables only so that the tuning test
+// can sweep them.
+var (
+	evidenceMid  = 2.7
+	unknownScale = 5.0 // weight of never-seen error words that halves evidence at 15
+)
+
 const (
-	evidenceMid   = 2.7
 	coverageFloor = 0.3
 	pairWeight    = 0.25
 	pairRank      = 0.05 // how much shared word pairs weigh in the ranking
@@ -44,7 +50,6 @@ const (
 	highAbove     = 0.75
 	serviceBoost  = 1.4
 	longQuery     = 12 // error words beyond which evidence is shrunk
-	unknownScale  = 5  // weight of never-seen error words that halves evidence at 15
 )
 
 type qterm struct {
@@ -232,7 +237,7 @@ func (ix *Index) buildQuery(lines []Line) *query {
 			u.weight = math.Max(u.weight, q.terms[k].weight*q.terms[k].idf)
 			known = known || q.terms[k].known
 		}
-		if u.core && !known {
+		if u.core && !known && !ix.backgroundUnit(q, u) {
 			q.unknown += u.weight
 		}
 	}
@@ -248,6 +253,17 @@ func (ix *Index) buildQuery(lines []Line) *query {
 		q.lineTerms[i] = set
 	}
 	return q
+}
+
+// backgroundUnit reports whether a written word is one any log carries
+// (background): the corpus lacking it says nothing against a section.
+func (ix *Index) backgroundUnit(q *query, u *qunit) bool {
+	for _, k := range u.terms {
+		if background[q.terms[k].text] {
+			return true
+		}
+	}
+	return false
 }
 
 // termIDF is the IDF of a term, the maximum for words the corpus lacks: an

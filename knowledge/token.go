@@ -137,7 +137,27 @@ var phrases = []struct{ from, to string }{
 	{"inexistant", "notfound"},
 	{"inexistante", "notfound"},
 	{"n'existe", "notfound"},
+	// Binding a port below 1024 without root is what CAP_NET_BIND_SERVICE
+	// grants.
+	{"bind: permission denied", "bind permissiondenied net_bind_service"},
 	{"permission denied", "permissiondenied"},
+	{"not writable", "permissiondenied"},
+	{"non inscriptible", "permissiondenied"},
+	// A browser, curl or a proxy giving up on redirects is a redirect loop.
+	{"too many redirects", "redirectloop"},
+	{"redirected you too many times", "redirectloop"},
+	{"redirects followed", "redirectloop"},
+	{"redirect loop", "redirectloop"},
+	{"redirection loop", "redirectloop"},
+	{"boucle de redirection", "redirectloop"},
+	// One-time credentials (pre-auth keys, invitation tokens).
+	{"already used", "singleuse"},
+	{"already been used", "singleuse"},
+	{"deja utilise", "singleuse"},
+	{"usage unique", "singleuse"},
+	{"single-use", "singleuse"},
+	{"single use", "singleuse"},
+	{"one-time", "singleuse"},
 	{"access denied", "permissiondenied"},
 	{"acces refuse", "permissiondenied"},
 	{"connection refused", "connectionrefused"},
@@ -275,6 +295,10 @@ var expansions = map[string][]string{
 	"enotfound":        {"dns"},
 	"eai_again":        {"dns"},
 	"nxdomain":         {"dns"},
+	"mkdir":            {"directory", "create"},
+	"401":              {"unauthorized", "authorization"},
+	"unauthorized":     {"authorization"},
+	"authentication":   {"authorization"},
 }
 
 var stopwords = func() map[string]bool {
@@ -306,7 +330,7 @@ var fileExt = map[string]bool{
 }
 
 // identifierWeight is the weight of an underscored identifier, whole.
-const identifierWeight = 1.3
+const identifierWeight = 1.6
 
 // lowValue words are kept but count little: generic path components and log
 // filler that name no pitfall on their own.
