@@ -241,7 +241,7 @@ var synonyms = map[string]string{
 	"lent":   "slow", "lente": "slow",
 	"bascule": "toggle", "basculer": "toggle",
 	"ecoute": "listen", "ecoutent": "listen", "listening": "listen",
-	"dossier": "directory", "repertoire": "directory", "dir": "directory", "folder": "directory",
+	"dossier": "directory", "repertoire": "directory", "dir": "directory", "dirs": "directory", "dossiers": "directory", "repertoires": "directory", "folder": "directory",
 	"mount": "mount", "monte": "mount", "monter": "mount", "montage": "mount", "mounted": "mount",
 	"sandbox": "sandbox", "bac": "sandbox",
 	"invalide": "invalid",
