@@ -30,6 +30,9 @@ var (
 	tsRE      = regexp.MustCompile(`^\[?(?:\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?(?:\s*UTC)?|\d\d:\d\d:\d\d(?:[.,]\d+)?|\d{4}[-/]\d\d[-/]\d\d|\d{10}(?:\.\d+)?)\]?\s*`)
 	levelRE   = regexp.MustCompile(`^\[?(?i:(ERROR|ERR|WARN|WARNING|INFO|DEBUG|FATAL|CRITICAL|CRIT|TRACE|PANIC|NOTICE|ALERT|EMERG))\]?(?::|\s+|\s*\|\s*)`)
 	innerTsRE = regexp.MustCompile(`\b\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\b|\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b`)
+	// A shell reporting a missing command: "/bin/sh: 1: dig: not found",
+	// "bash: line 1: jq: command not found".
+	shellNotFoundRE = regexp.MustCompile(`(^|[\s"'])(?:(?:/usr)?/bin/)?(?:ba|da|z|a)?sh:(?: line)?(?: \d+:)? ([^\s:'"]+: (?:command )?not found)`)
 	// logfmt pairs: key=value or key="quoted value".
 	logfmtRE = regexp.MustCompile(`(\w[\w.-]*)=("(?:[^"\\]|\\.)*"|\S+)`)
 	// "ERROR:  relation..." as PostgreSQL prints it.
@@ -94,6 +97,11 @@ func normalizeLine(no int, raw string) Line {
 	// Timestamps inside the message (Ansible, Caddy, Go loggers) are noise.
 	if strings.IndexByte(s, ':') >= 0 {
 		s = innerTsRE.ReplaceAllString(s, " ")
+	}
+	// A shell reporting a missing command is not the subject: the command is.
+	if strings.Contains(s, "not found") {
+		s = shellNotFoundRE.ReplaceAllString(s, "$1$2")
+		l.Context = shellNotFoundRE.ReplaceAllString(l.Context, "$1$2")
 	}
 	l.Text = strings.TrimSpace(s)
 	return l
