@@ -20,6 +20,11 @@ func TestNormalizeLine(t *testing.T) {
 		{"ERROR:  relation \"model_scores\" does not exist", "relation \"model_scores\" does not exist", "error", ""},
 		{"plain prose with a=b and no pairs worth it", "plain prose with a=b and no pairs worth it", "", ""},
 		{"2024-01-01 10:00:00 [WARN] disk almost full", "disk almost full", "warn", ""},
+		// The shell reporting a missing command steps aside; a script's name stays.
+		{`"stderr": "/bin/sh: 1: dig: not found"`, `"stderr": "dig: not found"`, "", ""},
+		{"bash: line 1: jq: command not found", "jq: command not found", "", ""},
+		{"/opt/scripts/smoke-test.sh: line 12: dig: command not found", "/opt/scripts/smoke-test.sh: line 12: dig: command not found", "", ""},
+		{"/bin/sh: 1: set: Illegal option -o pipefail", "/bin/sh: 1: set: Illegal option -o pipefail", "", ""},
 	}
 	for _, c := range cases {
 		l := normalizeLine(1, c.raw)
