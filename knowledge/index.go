@@ -22,8 +22,10 @@ var (
 	fieldB      = [nFields]float64{0.3, 0.3, 0.5, 0.6}
 )
 
+// bm25K1 is a variable only so that the tuning test can sweep it.
+var bm25K1 = 1.2
+
 const (
-	bm25K1       = 1.2
 	prefixFactor = 0.6 // a prefix-related term counts this much of an exact one
 	prefixLen    = 5
 )

@@ -37,8 +37,8 @@ const (
 // evidenceMid, unknownScale and containerWeight are variables only so that
 // the tuning test can sweep them.
 var (
-	evidenceMid     = 3.2
-	unknownScale    = 8.0 // weight of never-seen error words that halves evidence at 24
+	evidenceMid     = 2.8
+	unknownScale    = 5.0 // weight of never-seen error words that halves evidence at 15
 	containerWeight = 0.3 // a container name's words: where, not what
 )
 
@@ -168,14 +168,16 @@ func (ix *Index) buildQuery(lines []Line) *query {
 		q.terms = append(q.terms, qterm{text: t.text, weight: w, unit: t.unit, core: core, surface: t.surface})
 	}
 	// A container name (javisi_grafana, nocodb-1) says where the error
-	// happened, not what it is: the service boost already uses it, so its
-	// words count little and never as the error's own.
-	container := map[int]bool{}
+	// happened, not what it is: but for the service's own name, its words
+	// count little and never as the error's own.
+	container := map[int]string{}
 	add := func(text string, core bool, factor float64) {
 		unit = tokenize(text, unit, func(t term) {
 			c, f := core, factor
-			if !t.related && (container[t.unit] || strings.ContainsAny(t.text, "_-") && ix.serviceOf(t.text, false) != "") {
-				container[t.unit] = true
+			if !t.related && container[t.unit] == "" && strings.ContainsAny(t.text, "_-") {
+				container[t.unit] = ix.serviceOf(t.text, false)
+			}
+			if svc := container[t.unit]; svc != "" && !t.related && t.text != svc {
 				c, f = false, factor*containerWeight
 			}
 			addTerm(t, c, f)

@@ -315,6 +315,17 @@ est sont etait etaient ete etre avoir a ai as avons avez ont avait avaient sera 
 qui que quoi dont ou quand comme si sur sous dans par pour avec sans chez entre vers depuis pendant avant apres
 mon ma mes ton ta tes notre nos votre vos tout tous toute toutes meme aussi alors ainsi deja encore bien
 c qu s j n m t voir cf via oui non quel quelle quels quelles lors afin car puis
+ca cela ceci vais va vas allons allez vont aller dois doit devons devez doivent devoir
+faut faudra fallait peux peut pouvons pouvez peuvent pourquoi comment veux veut voulons
+voulez veulent est-ce suis es sommes etes rien chose quelque jamais souvent maintenant
+hier demain aujourd'hui ici seulement juste vraiment pourtant cependant parce puisque
+lorsque fois chaque autre autres sais sait savoir vois voit vu refaire dire dit prendre pris
+essaie essaye essayer tente tenter
+im i'm i've i'd we're you're it's that's there's going gonna want wants wanted need needs
+needed tried try trying anything something nothing everything always never now today
+tomorrow yesterday really actually definitely although though because since while whether
+seems seem seemed looks look looked like keep keeps kept already come comes came go goes went
+know think thought saw able anyone someone anybody somebody why okay ok hey hi thanks please
 `)
 	m := make(map[string]bool, len(words))
 	for _, w := range words {
