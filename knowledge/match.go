@@ -37,6 +37,7 @@ const (
 // evidenceMid, unknownScale and containerWeight are variables only so that
 // the tuning test can sweep them.
 var (
+	pairWeight      = 0.25
 	evidenceMid     = 2.8
 	unknownScale    = 5.0 // weight of never-seen error words that halves evidence at 15
 	containerWeight = 0.3 // a container name's words: where, not what
@@ -44,7 +45,6 @@ var (
 
 const (
 	coverageFloor = 0.3
-	pairWeight    = 0.25
 	pairRank      = 0.05 // how much shared word pairs weigh in the ranking
 	marginCap     = 3.0
 	abstainBelow  = 0.5
