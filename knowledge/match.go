@@ -191,6 +191,11 @@ func (ix *Index) buildQuery(lines []Line) *query {
 			// The other fields of a JSON line count as the line does.
 			add(l.Context, errLine[i] || !anyErr, 1)
 		}
+		if ix.servedUnderPath(l.Text) {
+			// A service reached under a path of a site is a sub-path
+			// deployment, whatever the input calls it.
+			add("subpath", errLine[i] || !anyErr, 0.7)
+		}
 		if !errLine[i] && anyErr {
 			// A line around the error (the command run, a "Connecting to…")
 			// still says something, at a lower weight, but what the error
@@ -675,4 +680,24 @@ func (ix *Index) pairHits(q *query, cands []*candidate) {
 			}
 		}
 	}
+}
+
+var underPathRE = regexp.MustCompile(`(?:https?://[A-Za-z0-9.-]+(?::\d+)?|(?:^|\s)|[\s"'(])/([A-Za-z0-9_-]+)(?:/|$|[\s"')])`)
+
+// servedUnderPath reports whether a line names a known service as the first
+// segment of a URL's path (https://example.org/grafana/) or as a lone path
+// (/n8n/): the service served under a sub-path.
+func (ix *Index) servedUnderPath(text string) bool {
+	if !strings.Contains(text, "/") {
+		return false
+	}
+	for _, m := range underPathRE.FindAllStringSubmatch(text, -1) {
+		seg := strings.ToLower(m[1])
+		for _, s := range ix.services {
+			if seg == s {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -296,6 +296,8 @@ var expansions = map[string][]string{
 	"eai_again":        {"dns"},
 	"nxdomain":         {"dns"},
 	"mkdir":            {"directory", "create"},
+	"handle_path":      {"subpath", "strip_prefix"},
+	"strip_prefix":     {"subpath"},
 	"401":              {"unauthorized", "authorization"},
 	"unauthorized":     {"authorization"},
 	"authentication":   {"authorization"},
@@ -542,6 +544,13 @@ func emitRaw(raw string, unit int, outer func(term)) {
 					w = identifierWeight
 				}
 				emit(term{text: whole, weight: w, unit: unit, whole: true, surface: whole})
+				// A host name also gives its domain (javisi.ewutelo.cloud →
+				// ewutelo.cloud), so that a domain named everywhere in the
+				// corpus is common wherever its hosts are written.
+				if dots := strings.Count(seg, "."); dots >= 2 && !strings.ContainsAny(seg, "_") && isHostLike(whole) {
+					dom := whole[strings.LastIndexByte(whole[:strings.LastIndexByte(whole, '.')], '.')+1:]
+					emit(term{text: dom, weight: w, unit: unit, whole: true, surface: whole})
+				}
 			}
 		}
 		for k, p := range parts {
@@ -641,4 +650,25 @@ func isNoise(w string) bool {
 		return true
 	}
 	return false
+}
+
+// isHostLike: dot-separated labels of letters, digits and dashes, the last
+// one letters only (a top-level domain, not a file extension or version).
+func isHostLike(w string) bool {
+	labels := strings.Split(w, ".")
+	tld := labels[len(labels)-1]
+	if len(tld) < 2 || !isAlpha(tld) || fileExt[tld] {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			if c := l[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }

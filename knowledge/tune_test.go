@@ -148,6 +148,17 @@ func TestDumpFeatures(t *testing.T) {
 			}
 			maxIDF = math.Max(maxIDF, b)
 		}
-		fmt.Fprintf(f, "%s,%d,%f,%f,%f,%f,%f,%f,%d,%f,%d,%f,%f,%d\n", c.ID, ok, c0.bm25, c0.coverage, c0.sigDeg, c0.rank/cands[1].rank, lengthPenalty(q), maxIDF, nm, coreMass, len(q.units), c0.pairs, c0.score, len(lines))
+		about := 0
+		if q.service != "" && ix.about(c0.sec, q.service) {
+			about = 1
+		}
+		coreUnits, coreW := 0, 0.0
+		for _, u := range q.units {
+			if u.core {
+				coreUnits++
+				coreW += u.weight
+			}
+		}
+		fmt.Fprintf(f, "%s,%d,%f,%f,%f,%f,%f,%f,%d,%f,%d,%f,%f,%d,%f,%d,%d,%f,%f,%f\n", c.ID, ok, c0.bm25, c0.coverage, c0.sigDeg, c0.rank/cands[1].rank, lengthPenalty(q), maxIDF, nm, coreMass, len(q.units), c0.pairs, c0.score, len(lines), q.unknown, about, coreUnits, coreW, cands[1].coverage, c0.rank)
 	}
 }
