@@ -33,6 +33,9 @@ var (
 	// A shell reporting a missing command: "/bin/sh: 1: dig: not found",
 	// "bash: line 1: jq: command not found".
 	shellNotFoundRE = regexp.MustCompile(`(^|[\s"'])(?:(?:/usr)?/bin/)?(?:ba|da|z|a)?sh:(?: line)?(?: \d+:)? ([^\s:'"]+: (?:command )?not found)`)
+	// Docker's wrapping of an exec failure: what is left says which program
+	// could not be run ("exec: "curl": executable file not found").
+	ociWrapRE = regexp.MustCompile(`OCI runtime (?:exec|create|start) failed: (?:exec failed: )?(?:unable to start container process: )?|(not found)(?: in \$PATH)?: unknown`)
 	// logfmt pairs: key=value or key="quoted value".
 	logfmtRE = regexp.MustCompile(`(\w[\w.-]*)=("(?:[^"\\]|\\.)*"|\S+)`)
 	// "ERROR:  relation..." as PostgreSQL prints it.
@@ -97,6 +100,10 @@ func normalizeLine(no int, raw string) Line {
 	// Timestamps inside the message (Ansible, Caddy, Go loggers) are noise.
 	if strings.IndexByte(s, ':') >= 0 {
 		s = innerTsRE.ReplaceAllString(s, " ")
+	}
+	if strings.Contains(s, "OCI runtime") || strings.Contains(l.Context, "OCI runtime") {
+		s = ociWrapRE.ReplaceAllString(s, "$1")
+		l.Context = ociWrapRE.ReplaceAllString(l.Context, "$1")
 	}
 	// A shell reporting a missing command is not the subject: the command is.
 	if strings.Contains(s, "not found") {

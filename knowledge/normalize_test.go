@@ -24,6 +24,7 @@ func TestNormalizeLine(t *testing.T) {
 		{`"stderr": "/bin/sh: 1: dig: not found"`, `"stderr": "dig: not found"`, "", ""},
 		{"bash: line 1: jq: command not found", "jq: command not found", "", ""},
 		{"/opt/scripts/smoke-test.sh: line 12: dig: command not found", "/opt/scripts/smoke-test.sh: line 12: dig: command not found", "", ""},
+		{`OCI runtime exec failed: exec failed: unable to start container process: exec: "curl": executable file not found in $PATH: unknown`, `exec: "curl": executable file not found`, "", ""},
 		{"/bin/sh: 1: set: Illegal option -o pipefail", "/bin/sh: 1: set: Illegal option -o pipefail", "", ""},
 	}
 	for _, c := range cases {
