@@ -141,6 +141,10 @@ var phrases = []struct{ from, to string }{
 	// grants.
 	{"bind: permission denied", "bind permissiondenied net_bind_service"},
 	{"permission denied", "permissiondenied"},
+	{"out of memory", "oom"},
+	// Docker's embedded DNS failing on a name means the container is not on
+	// a network of the one it looks for.
+	{"127.0.0.11:53", "127.0.0.11:53 network"},
 	{"not writable", "permissiondenied"},
 	{"non inscriptible", "permissiondenied"},
 	// A browser, curl or a proxy giving up on redirects is a redirect loop.
@@ -253,6 +257,10 @@ var synonyms = map[string]string{
 	"nouvelle": "new", "nouveau": "new", "nouvelles": "new",
 	"valeur": "value", "valeurs": "value",
 	"silencieusement": "silent", "silently": "silent", "silencieux": "silent",
+	"raspberry": "pi", "rpi": "pi", "raspi": "pi",
+	"unauthorized": "authorization", "unauthorised": "authorization", "non-autorise": "authorization",
+	// PostgreSQL calls its users roles.
+	"role": "user", "roles": "user",
 }
 
 // expansions add related terms at reduced weight: technical equivalences a
@@ -298,9 +306,11 @@ var expansions = map[string][]string{
 	"mkdir":            {"directory", "create"},
 	"handle_path":      {"subpath", "strip_prefix"},
 	"strip_prefix":     {"subpath"},
-	"401":              {"unauthorized", "authorization"},
-	"unauthorized":     {"authorization"},
+	"401":              {"authorization"},
 	"authentication":   {"authorization"},
+	// Node's "JavaScript heap out of memory" is cured by a larger
+	// --max-old-space-size or container memory.
+	"heap": {"memory", "max-old-space-size"},
 }
 
 var stopwords = func() map[string]bool {
