@@ -46,6 +46,7 @@ const (
 // Held-out set 4 was written blind afterwards and measured once.
 // They are variables only so that the tuning test can sweep them.
 var (
+	serviceBoost    = 1.7
 	aboutEvidence   = 1.3
 	runnerCov       = 1.0
 	pairWeight      = 0.25
@@ -60,7 +61,6 @@ const (
 	marginCap     = 3.0
 	abstainBelow  = 0.5
 	highAbove     = 0.75
-	serviceBoost  = 1.4
 	longQuery     = 12 // error words beyond which evidence is shrunk
 )
 
