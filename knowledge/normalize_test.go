@@ -62,6 +62,13 @@ func TestTokenize(t *testing.T) {
 		{"run provision-postgresql.sh", []string{"provision-postgresql.sh", "provision", "postgresql"}, []string{"sh"}},
 		{"mot de passe refusé", []string{"password"}, []string{"mot", "passe"}},
 		{"modèles expirés", []string{"model", "expir"}, nil},
+		{"Skipping initialization", []string{"initialis"}, nil},
+		{"première initialisation", []string{"initialis"}, nil},
+		{"the Raspberry reboots: 401 Unauthorized, role does not exist", []string{"pi", "reboot", "authoris", "user", "notfound"}, []string{"raspberry", "role"}},
+		{"lookup postgresql on 127.0.0.11:53: no such host", []string{"network", "dns", "resolv"}, nil},
+		{"JavaScript heap out of memory", []string{"oom", "memory", "max-old-space-size"}, nil},
+		{"served at https://javisi.ewutelo.cloud/", []string{"javisi.ewutelo.cloud", "ewutelo.cloud"}, nil},
+		{"authkey already used, too many redirects", []string{"singleus", "redirectloop"}, nil},
 	}
 	for _, c := range cases {
 		got := terms(c.in)

@@ -442,6 +442,11 @@ func suffixStem(w string) string {
 			break
 		}
 	}
+	// American -ize meets French and British -ise: initialization,
+	// initialisation, initialise all give "initialis".
+	if len(w) >= 6 && strings.HasSuffix(w, "iz") {
+		w = w[:len(w)-2] + "is"
+	}
 	return w
 }
 

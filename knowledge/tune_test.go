@@ -97,6 +97,7 @@ func TestDumpFeatures(t *testing.T) {
 		{"s1", "testdata/heldout/set1.yaml"},
 		{"s2", "testdata/heldout/set2.yaml"},
 		{"s3", "testdata/heldout/set3.yaml"},
+		{"s4", "testdata/heldout/set4.yaml"},
 	} {
 		b, err := os.ReadFile(set.file)
 		if err != nil {
