@@ -161,9 +161,13 @@ func (ix *Index) buildQuery(lines []Line) *query {
 	seen := map[string]int{}
 	unitSeen := map[string]int{}
 	unit := 0
+	// expandsTo lists, per written word, the thesaurus terms it gives: a
+	// word the thesaurus knows is not a word the corpus has never seen.
+	expandsTo := map[int][]string{}
 	addTerm := func(t term, core bool, factor float64) {
 		w := t.weight * factor
 		if t.related {
+			expandsTo[t.unit] = append(expandsTo[t.unit], t.text)
 			// An expansion is a unit of its own that never counts against
 			// coverage: unit ids below zero.
 			t.unit = -len(q.terms) - 1
@@ -266,6 +270,10 @@ func (ix *Index) buildQuery(lines []Line) *query {
 		for _, k := range u.terms {
 			u.weight = math.Max(u.weight, q.terms[k].weight*q.terms[k].idf)
 			known = known || q.terms[k].known
+		}
+		for _, x := range expandsTo[id] {
+			_, ok := ix.vocab[x]
+			known = known || ok
 		}
 		if u.core && !known && !ix.backgroundUnit(q, u) {
 			q.unknown += u.weight
