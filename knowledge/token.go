@@ -258,6 +258,9 @@ var synonyms = map[string]string{
 	"valeur": "value", "valeurs": "value",
 	"silencieusement": "silent", "silently": "silent", "silencieux": "silent",
 	"raspberry": "pi", "rpi": "pi", "raspi": "pi",
+	"modifie": "change", "modifiee": "change", "modifies": "change", "modifier": "change", "modification": "change",
+	"modifications": "change", "modified": "change", "modify": "change", "changed": "change", "changes": "change",
+	"edited":       "change",
 	"unauthorized": "authorization", "unauthorised": "authorization", "non-autorise": "authorization",
 	// PostgreSQL calls its users roles.
 	"role": "user", "roles": "user",
