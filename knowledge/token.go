@@ -213,6 +213,8 @@ var synonyms = map[string]string{
 	"cout": "cost", "couts": "cost",
 	"bloque": "block", "bloquee": "block", "bloquer": "block", "bloques": "block",
 	"blocked": "block", "disallowed": "block", "disallow": "block", "bloqué": "block",
+	"hang": "block", "hangs": "block", "hanging": "block", "stuck": "block", "frozen": "block", "freezes": "block",
+	"coince": "block", "coincee": "block", "fige": "block", "figee": "block",
 	"vide": "empty", "vides": "empty",
 	"erreur": "error", "erreurs": "error",
 	"jeton": "token", "jetons": "token",
