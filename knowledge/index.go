@@ -19,7 +19,7 @@ const (
 
 var (
 	fieldWeight = [nFields]float64{3.0, 1.0, 2.0, 1.0}
-	fieldB      = [nFields]float64{0.3, 0.3, 0.5, 0.6}
+	fieldB      = [nFields]float64{0.3, 0.3, 0.5, 0.8}
 )
 
 // bm25K1 is a variable only so that the tuning test can sweep it.
