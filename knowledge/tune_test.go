@@ -163,3 +163,165 @@ func TestDumpFeatures(t *testing.T) {
 		fmt.Fprintf(f, "%s,%d,%f,%f,%f,%f,%f,%f,%d,%f,%d,%f,%f,%d,%f,%d,%d,%f,%f,%f\n", c.ID, ok, c0.bm25, c0.coverage, c0.sigDeg, c0.rank/cands[1].rank, lengthPenalty(q), maxIDF, nm, coreMass, len(q.units), c0.pairs, c0.score, len(lines), q.unknown, about, coreUnits, coreW, cands[1].coverage, c0.rank)
 	}
 }
+
+// TestGaps prints, for each missed case (GAPS=1), the error words the
+// expected section lacks, those no section has, and the winner's best words.
+func TestGaps(t *testing.T) {
+	if os.Getenv("GAPS") == "" {
+		t.Skip("set GAPS=1 (CASE=substring) to list the words each missed case shares with no expected section")
+	}
+	secs, _ := Parse("x", DefaultCorpus)
+	ix := NewIndex(secs, DefaultServices)
+	for _, file := range []string{"../../shared/eval/dev-errors.yaml", "testdata/heldout/set1.yaml", "testdata/heldout/set2.yaml", "testdata/heldout/set3.yaml", "testdata/heldout/set4.yaml"} {
+		b, _ := os.ReadFile(file)
+		cases, _ := ParseCases(b)
+		for _, c := range cases {
+			if len(c.Expect) == 0 || !strings.Contains(c.ID, os.Getenv("CASE")) {
+				continue
+			}
+			res := ix.Match(c.Text)
+			if !res.Abstained && len(res.Matches) > 0 && contains(c.Expect, res.Matches[0].ID) {
+				continue
+			}
+			lines := splitLines(c.Text)
+			q := ix.buildQuery(lines)
+			q.service = ix.inferService(lines)
+			cands := ix.rankQuery(q)
+			var exp *candidate
+			for _, cd := range cands {
+				if contains(c.Expect, ix.sections[cd.sec].ID) {
+					exp = cd
+					break
+				}
+			}
+			top := cands[0]
+			var missing, unknown []string
+			for _, u := range q.units {
+				if !u.core || u.weight < 1 {
+					continue
+				}
+				hit, known := false, false
+				for _, k := range u.terms {
+					if exp != nil && exp.hits != nil && exp.hits[k] > 0 {
+						hit = true
+					}
+					known = known || q.terms[k].known
+				}
+				w := q.terms[u.terms[0]].surface
+				if !known {
+					unknown = append(unknown, w)
+				} else if !hit {
+					missing = append(missing, w)
+				}
+			}
+			sort.Strings(missing)
+			sort.Strings(unknown)
+			ab := ""
+			if res.Abstained {
+				ab = " ABST"
+			}
+			eid := "-"
+			er := 0.0
+			if exp != nil {
+				eid, er = ix.sections[exp.sec].ID, exp.rank
+			}
+			fmt.Printf("%s%s exp %v (%s r%.1f) top %s r%.1f S%.2f\n   missing: %s\n   unknown: %s\n", c.ID, ab, c.Expect, eid, er, ix.sections[top.sec].ID, top.rank, top.score, strings.Join(missing, " "), strings.Join(unknown, " "))
+		}
+	}
+}
+
+// TestSweep evaluates every case set over a grid of the abstention
+// constants (SWEEP=1).
+func TestSweep(t *testing.T) {
+	if os.Getenv("SWEEP") == "" {
+		t.Skip("set SWEEP=1 (or SWEEP=grid) to evaluate every case set over the abstention constants")
+	}
+	secs, _ := Parse("x", DefaultCorpus)
+	ix := NewIndex(secs, DefaultServices)
+	var sets [][]Case
+	for _, file := range []string{"../../shared/eval/dev-errors.yaml", "testdata/heldout/set1.yaml", "testdata/heldout/set2.yaml", "testdata/heldout/set3.yaml", "testdata/heldout/set4.yaml"} {
+		b, _ := os.ReadFile(file)
+		cases, _ := ParseCases(b)
+		sets = append(sets, cases)
+	}
+	sets = append(sets, loadDataCases(t))
+	mids := []float64{evidenceMid}
+	scales := []float64{unknownScale}
+	if os.Getenv("SWEEP") == "grid" {
+		mids = []float64{2.2, 2.4, 2.6, 2.8, 3.0, 3.2, 3.4, 3.6, 3.8, 4.0, 4.4}
+		scales = []float64{2, 3, 5, 8}
+	}
+	defer func(m, s float64) { evidenceMid, unknownScale = m, s }(evidenceMid, unknownScale)
+	if a := os.Getenv("FW"); a != "" {
+		fmt.Sscan(a, &fieldWeight[0], &fieldWeight[1], &fieldWeight[2], &fieldWeight[3], &bm25K1)
+	}
+	if a := os.Getenv("FB"); a != "" {
+		fmt.Sscan(a, &fieldB[0], &fieldB[1], &fieldB[2], &fieldB[3])
+	}
+	if a := os.Getenv("PW"); a != "" {
+		fmt.Sscan(a, &pairWeight)
+	}
+	if a := os.Getenv("SB"); a != "" {
+		fmt.Sscan(a, &serviceBoost)
+	}
+	if a := os.Getenv("AB"); a != "" {
+		fmt.Sscan(a, &aboutEvidence, &runnerCov)
+	}
+	if a := os.Getenv("CW"); a != "" {
+		fmt.Sscan(a, &containerWeight)
+	}
+
+	for _, sc := range scales {
+		for _, m := range mids {
+			evidenceMid, unknownScale = m, sc
+			line := fmt.Sprintf("mid %.1f scale %4.1f |", m, sc)
+			t1, ab, rk := 0.0, 0.0, 0
+			for _, cs := range sets {
+				r := ix.Evaluate(cs)
+				if os.Getenv("MISSES") != "" {
+					for _, m := range r.Misses {
+						fmt.Println("  miss", m.ID, m.Got, m.Why)
+					}
+				}
+				line += fmt.Sprintf(" %.3f/%.3f/%.3f", r.Top1, r.Top3, r.AbstainRecall)
+				for _, c := range cs {
+					if m := ix.Match(c.Text); len(c.Expect) > 0 && len(m.Matches) > 0 && contains(c.Expect, m.Matches[0].ID) {
+						rk++
+					}
+				}
+				t1 += r.Top1
+				ab += r.AbstainRecall
+			}
+			fmt.Printf("%s | mean top1 %.3f abst %.3f | ranked first %d\n", line, t1/float64(len(sets)), ab/float64(len(sets)), rk)
+		}
+	}
+}
+
+// TestExplainText prints how one text is read and scored (TXT=the text,
+// SEC=comma-separated section ids to show besides the first three).
+func TestExplainText(t *testing.T) {
+	if os.Getenv("TXT") == "" {
+		t.Skip("set TXT to the text to explain")
+	}
+	secs, _ := Parse("x", DefaultCorpus)
+	ix := NewIndex(secs, DefaultServices)
+	q := ix.buildQuery(splitLines(os.Getenv("TXT")))
+	q.service = ix.inferService(q.lines)
+	for _, qt := range q.terms {
+		fmt.Printf("%s w=%.2f core=%v known=%v exact=%v idf=%.2f unit=%d\n", qt.text, qt.weight, qt.core, qt.known, qt.exact, qt.idf, qt.unit)
+	}
+	fmt.Println("unknown", q.unknown, "service", q.service)
+	cands := ix.rankQuery(q)
+	for i, c := range cands {
+		id := ix.sections[c.sec].ID
+		if i < 3 || strings.Contains(","+os.Getenv("SEC")+",", ","+id+",") {
+			var hs []string
+			for k, v := range c.hits {
+				if v > 0 {
+					hs = append(hs, fmt.Sprintf("%s:%.2f", q.terms[k].text, v))
+				}
+			}
+			fmt.Printf("#%d %s rank=%.2f bm25=%.2f cov=%.2f sig=%.2f pairs=%.2f S=%.2f %v\n", i, id, c.rank, c.bm25, c.coverage, c.sigDeg, c.pairs, c.score, hs)
+		}
+	}
+}
