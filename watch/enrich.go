@@ -109,12 +109,14 @@ func trouble(c stack.Container) (Item, bool) {
 }
 
 // startup sends one summary of the containers already in trouble, so that
-// a restart of vigie says what is wrong without an alert per container.
+// a restart of vigie says what is wrong without an alert per container;
+// those alerted within their cooldown (before a restart too) are left out.
 func (w *Watcher) startup(ctx context.Context) {
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	sum := &Alert{Kind: Startup, First: w.o.Now(), Last: w.o.Now()}
 	var keys []alertKey
+	known := 0
 	for _, hs := range w.src.Snapshot(sctx) {
 		sum.Hosts = append(sum.Hosts, hs.Host)
 		if hs.Err != nil {
@@ -129,17 +131,25 @@ func (w *Watcher) startup(ctx context.Context) {
 			if _, muted := w.mutedBy(c.Host, c.Name, c.Service, c.Project); muted {
 				continue
 			}
-			sum.Items = append(sum.Items, it)
 			ev := eventDown
 			if c.Health == "unhealthy" && c.State == "running" {
 				ev = eventUnhealthy
 			}
-			keys = append(keys, alertKey{c.Host, c.Name, ev})
+			k := alertKey{c.Host, c.Name, ev}
+			// Alerted within its cooldown, maybe by the vigie that ran
+			// before this one: the chat knows already (a vigie restarting
+			// in a loop must not repeat its summary).
+			if w.lookup(sctx, k, sum.First) != nil {
+				known++
+				continue
+			}
+			sum.Items = append(sum.Items, it)
+			keys = append(keys, k)
 		}
 	}
 	sum.Count = len(sum.Items)
 	if len(sum.Items) == 0 && len(sum.Unreachable) == 0 {
-		w.log.Info().Strs("hosts", sum.Hosts).Msg("watching: nothing in trouble")
+		w.log.Info().Strs("hosts", sum.Hosts).Int("already_alerted", known).Msg("watching: nothing in trouble that was not alerted already")
 		return
 	}
 	a := w.deliver(ctx, sum, sum.First)

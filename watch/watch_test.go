@@ -480,6 +480,47 @@ func TestCooldownOutlivesARestart(t *testing.T) {
 	rec2.waitSent(t, 1, time.Second)
 }
 
+// A vigie restarting (a crash loop, a redeploy) does not repeat its start-up
+// summary: the containers it listed are within their cooldown, in the store.
+func TestStartupSummaryNotRepeatedAfterARestart(t *testing.T) {
+	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir()}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := newFake()
+	f.snap = []stack.HostState{{Host: "h", Containers: []stack.Container{
+		{Host: "h", Name: "down", State: "exited", ExitCode: 1},
+		{Host: "h", Name: "sick", State: "running", Health: "unhealthy"},
+	}}}
+	run := func() []Alert {
+		ctx, cancel := context.WithCancel(context.Background())
+		w := New(f, st, Options{Chats: []int64{1}, Diagnoser: boomDiag, StartupSummary: true}, zerolog.Nop())
+		rec := &recorder{}
+		done := make(chan struct{})
+		go func() { defer close(done); _ = w.Run(ctx, rec) }()
+		<-f.opened
+		time.Sleep(300 * time.Millisecond)
+		cancel()
+		<-done
+		s, _ := rec.snapshot()
+		return s
+	}
+	first := run()
+	if len(first) != 1 || first[0].Kind != Startup || len(first[0].Items) != 2 {
+		t.Fatalf("first start: %+v", first)
+	}
+	if again := run(); len(again) != 0 {
+		t.Fatalf("a restarted vigie repeated its start-up summary: %+v", again)
+	}
+	// A container that went wrong since is news: the summary lists it alone.
+	f.snap[0].Containers = append(f.snap[0].Containers, stack.Container{Host: "h", Name: "new", State: "exited", ExitCode: 2})
+	third := run()
+	if len(third) != 1 || len(third[0].Items) != 1 || third[0].Items[0].Name != "new" {
+		t.Fatalf("third start: %+v", third)
+	}
+}
+
 func TestMassStopWaitsForItsKilledContainers(t *testing.T) {
 	f := newFake()
 	_, rec := start(t, f, nil, Options{BurstContainers: 5})
