@@ -25,7 +25,10 @@ const (
 // sqrt(1 + unknown/unknownScale), where unknown is the IDF-weighted mass of
 // the error words no section has (nor a prefix relative of): an error the
 // corpus has never described says so with words the corpus has never seen,
-// whatever rare name it shares with a section. Two priors raise it: the
+// whatever rare name it shares with a section — in an error message. An
+// operator's description (no line reads as an error) is written in their
+// own words, most of which no corpus has: there unknownScale is
+// proseUnknown times larger. Two priors raise it: the
 // section belongs to the service the input is about (aboutEvidence), and the
 // runner-up explains part of the error too (exp(runnerCov × its coverage)):
 // an error in a field the corpus covers is half-explained by its neighbours
@@ -46,6 +49,7 @@ const (
 // Held-out set 4 was written blind afterwards and measured once.
 // They are variables only so that the tuning test can sweep them.
 var (
+	proseUnknown    = 6.0 // in prose, words the corpus lacks are the writer's, not the error's
 	serviceBoost    = 1.7
 	aboutEvidence   = 1.3
 	runnerCov       = 1.0
@@ -93,6 +97,8 @@ type query struct {
 	lineTerms []map[int]bool
 	// unknown is the weight of the error words the corpus has never seen.
 	unknown float64
+	// prose: no line reads as an error (an operator's description).
+	prose bool
 }
 
 // candidate carries the features of one section for one query.
@@ -158,6 +164,7 @@ func (ix *Index) buildQuery(lines []Line) *query {
 			errLine[i], anyErr = true, true
 		}
 	}
+	q.prose = !anyErr
 	seen := map[string]int{}
 	unitSeen := map[string]int{}
 	unit := 0
@@ -424,7 +431,11 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 			margin = math.Min(1, c.rank/cands[0].rank)
 		}
 		ev := c.bm25 * (coverageFloor + c.coverage) * (1 + c.sigDeg) * math.Sqrt(margin) * (1 + pairWeight*math.Log1p(c.pairs)) / lp
-		ev /= math.Sqrt(1 + q.unknown/unknownScale)
+		us := unknownScale
+		if q.prose {
+			us *= proseUnknown
+		}
+		ev /= math.Sqrt(1 + q.unknown/us)
 		if q.service != "" && ix.about(c.sec, q.service) {
 			ev *= aboutEvidence
 		}

@@ -261,6 +261,9 @@ func TestSweep(t *testing.T) {
 	if a := os.Getenv("PW"); a != "" {
 		fmt.Sscan(a, &pairWeight)
 	}
+	if a := os.Getenv("PU"); a != "" {
+		fmt.Sscan(a, &proseUnknown)
+	}
 	if a := os.Getenv("SB"); a != "" {
 		fmt.Sscan(a, &serviceBoost)
 	}
