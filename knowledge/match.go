@@ -578,7 +578,9 @@ func (ix *Index) toMatch(q *query, c *candidate, abstain bool, top *candidate) M
 	byUnit := map[int]hit{}
 	for k, v := range c.hits {
 		qt := q.terms[k]
-		if v > 0 && qt.weight >= 0.5 && v > byUnit[qt.unit].v {
+		// Thesaurus expansions (units below zero) are words the input
+		// did not write: evidence names what it wrote.
+		if v > 0 && qt.weight >= 0.5 && qt.unit >= 0 && v > byUnit[qt.unit].v {
 			byUnit[qt.unit] = hit{qt.surface, v}
 		}
 	}
