@@ -154,6 +154,12 @@ var phrases = []struct{ from, to string }{
 	{"redirect loop", "redirectloop"},
 	{"redirection loop", "redirectloop"},
 	{"boucle de redirection", "redirectloop"},
+	// A port or name another holder has (EADDRINUSE, "port is already
+	// allocated", a container name taken): one conflict, whatever the tool.
+	{"address already in use", "alreadyinuse"},
+	{"port is already allocated", "alreadyinuse"},
+	{"is already in use", "alreadyinuse"},
+	{"already in use", "alreadyinuse"},
 	// One-time credentials (pre-auth keys, invitation tokens).
 	{"already used", "singleuse"},
 	{"already been used", "singleuse"},
@@ -284,6 +290,7 @@ var expansions = map[string][]string{
 	"oomkilled":        {"memory"},
 	"eacces":           {"permissiondenied"},
 	"enoent":           {"notfound"},
+	"eaddrinuse":       {"alreadyinuse"},
 	"h2":               {"http2"},
 	"http2":            {"h2"},
 	"upgrade":          {"websocket"},
