@@ -106,6 +106,10 @@ func TestInferService(t *testing.T) {
 		"docker logs --tail 50 javisi_litellm shows a 402":     "litellm",
 		"LiteLLM ignore mes fallbacks":                         "litellm",
 		"write /var/lib/docker/tmp/x: no space left on device": "",
+		// A service's default port on a local address, when nothing names it.
+		"curl -s http://127.0.0.1:4000/health → 401":           "litellm",
+		"dial tcp 127.0.0.1:3100: connect: connection refused": "loki",
+		"curl http://example.org:4000/":                        "",
 	} {
 		if got := ix.Match(text).Service; got != want {
 			t.Errorf("service of %q = %q, want %q", text, got, want)

@@ -55,7 +55,35 @@ func (ix *Index) inferService(lines []Line) string {
 			}
 		}
 	}
+	// Last, a service's well-known port on a local address
+	// (curl http://127.0.0.1:4000/health is LiteLLM).
+	for _, l := range lines {
+		for _, m := range localPortRE.FindAllStringSubmatch(l.Raw, -1) {
+			if s := defaultPorts[m[1]]; s != "" && ix.hasService(s) {
+				return s
+			}
+		}
+	}
 	return ""
+}
+
+// defaultPorts are the ports the stack's services listen on by default,
+// as their images ship them.
+var defaultPorts = map[string]string{
+	"4000": "litellm", "6333": "qdrant", "6334": "qdrant", "3100": "loki", "3000": "grafana",
+	"5678": "n8n", "5432": "postgresql", "6379": "redis", "8428": "victoriametrics",
+	"18789": "openclaw", "2019": "caddy", "12345": "alloy",
+}
+
+var localPortRE = regexp.MustCompile(`(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]):(\d{2,5})\b`)
+
+func (ix *Index) hasService(s string) bool {
+	for _, x := range ix.services {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // serviceOf maps a container or compose name to a known service:
