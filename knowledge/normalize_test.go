@@ -108,7 +108,8 @@ func TestInferService(t *testing.T) {
 		"write /var/lib/docker/tmp/x: no space left on device": "",
 		// A service's default port on a local address, when nothing names it.
 		"curl -s http://127.0.0.1:4000/health → 401":           "litellm",
-		"dial tcp 127.0.0.1:3100: connect: connection refused": "loki",
+		"dial tcp 127.0.0.1:6333: connect: connection refused": "qdrant",
+		"dial tcp 127.0.0.1:3100: connect: connection refused": "",
 		"curl http://example.org:4000/":                        "",
 	} {
 		if got := ix.Match(text).Service; got != want {

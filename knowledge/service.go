@@ -68,11 +68,12 @@ func (ix *Index) inferService(lines []Line) string {
 }
 
 // defaultPorts are the ports the stack's services listen on by default,
-// as their images ship them.
+// as their images ship them. Ports other programs of the stack use as well
+// are left out: 3000 (Grafana, Palais, Node apps), 3100 (Loki, OpenCut on
+// the Pi), 8080.
 var defaultPorts = map[string]string{
-	"4000": "litellm", "6333": "qdrant", "6334": "qdrant", "3100": "loki", "3000": "grafana",
-	"5678": "n8n", "5432": "postgresql", "6379": "redis", "8428": "victoriametrics",
-	"18789": "openclaw", "2019": "caddy", "12345": "alloy",
+	"4000": "litellm", "6333": "qdrant", "6334": "qdrant", "5678": "n8n", "5432": "postgresql",
+	"6379": "redis", "8428": "victoriametrics", "18789": "openclaw", "2019": "caddy", "12345": "alloy",
 }
 
 var localPortRE = regexp.MustCompile(`(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]):(\d{2,5})\b`)
