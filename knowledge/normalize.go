@@ -171,6 +171,13 @@ func collectJSON(v any, main, rest *[]string, depth int) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			val := t[k]
+			// An HTTP status is a number worth reading ("status":502).
+			if n, ok := val.(json.Number); ok {
+				if ks := strings.ToLower(k); (ks == "status" || ks == "status_code" || ks == "code" || ks == "statuscode") && len(n) == 3 && n[0] >= '1' && n[0] <= '5' {
+					*rest = append(*rest, string(n))
+				}
+				continue
+			}
 			if str, ok := val.(string); ok {
 				if isMessageKey(k) {
 					*main = append(*main, str)

@@ -15,6 +15,7 @@ func TestNormalizeLine(t *testing.T) {
 		{"2025-06-19T15:45:46.963293Z ERROR qdrant::startup: Panic occurred", "qdrant::startup: Panic occurred", "error", ""},
 		{"Feb 22 10:14:03 workstation-pi node[2841]: Error: Cannot find module 'x'", "Cannot find module 'x'", "error", ""},
 		{`{"level":"error","ts":1700000000.1,"msg":"dial tcp: connection refused","logger":"http"}`, "dial tcp: connection refused", "error", ""},
+		{`{"level":"error","msg":"dial tcp 127.0.0.1:3100: connect: connection refused","request":{"host":"cut.example.org"},"status":502,"size":0}`, "dial tcp 127.0.0.1:3100: connect: connection refused", "error", ""},
 		{`level=warn ts=2026-03-02T10:11:12Z caller=x.go:12 msg="empty ring" component=ingester`, "empty ring", "warn", ""},
 		{`[diagnostic] lane task error: lane=subagent error="Error: spawn docker EACCES"`, "[diagnostic] lane task error: ; Error: spawn docker EACCES", "", ""},
 		{"ERROR:  relation \"model_scores\" does not exist", "relation \"model_scores\" does not exist", "error", ""},
@@ -137,5 +138,17 @@ func TestCheckInput(t *testing.T) {
 	}
 	if err := CheckInput([]byte("ok \xff text"), 100); err != nil {
 		t.Errorf("invalid UTF-8 should be accepted: %v", err)
+	}
+}
+
+// An HTTP status given as a JSON number is kept with the context; other
+// numbers (sizes, ports, durations) are not.
+func TestJSONStatusKept(t *testing.T) {
+	l := normalizeLine(1, `{"level":"error","msg":"dial tcp 127.0.0.1:3100: connect: connection refused","status":502,"size":1287,"duration":0.001}`)
+	if l.Text != "dial tcp 127.0.0.1:3100: connect: connection refused" {
+		t.Errorf("text %q", l.Text)
+	}
+	if !strings.Contains(l.Context, "502") || strings.Contains(l.Context, "1287") {
+		t.Errorf("context %q: want the status and not the size", l.Context)
 	}
 }

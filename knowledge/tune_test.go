@@ -99,6 +99,7 @@ func TestDumpFeatures(t *testing.T) {
 		{"s3", "testdata/heldout/set3.yaml"},
 		{"s4", "testdata/heldout/set4.yaml"},
 		{"s5", "testdata/heldout/set5.yaml"},
+		{"s6", "testdata/heldout/set6.yaml"},
 	} {
 		b, err := os.ReadFile(set.file)
 		if err != nil {
@@ -173,7 +174,7 @@ func TestGaps(t *testing.T) {
 	}
 	secs, _ := Parse("x", DefaultCorpus)
 	ix := NewIndex(secs, DefaultServices)
-	for _, file := range []string{"../../shared/eval/dev-errors.yaml", "testdata/heldout/set1.yaml", "testdata/heldout/set2.yaml", "testdata/heldout/set3.yaml", "testdata/heldout/set4.yaml", "testdata/heldout/set5.yaml"} {
+	for _, file := range []string{"../../shared/eval/dev-errors.yaml", "testdata/heldout/set1.yaml", "testdata/heldout/set2.yaml", "testdata/heldout/set3.yaml", "testdata/heldout/set4.yaml", "testdata/heldout/set5.yaml", "testdata/heldout/set6.yaml"} {
 		b, _ := os.ReadFile(file)
 		cases, _ := ParseCases(b)
 		for _, c := range cases {
@@ -240,7 +241,7 @@ func TestSweep(t *testing.T) {
 	secs, _ := Parse("x", DefaultCorpus)
 	ix := NewIndex(secs, DefaultServices)
 	var sets [][]Case
-	for _, file := range []string{"../../shared/eval/dev-errors.yaml", "testdata/heldout/set1.yaml", "testdata/heldout/set2.yaml", "testdata/heldout/set3.yaml", "testdata/heldout/set4.yaml", "testdata/heldout/set5.yaml"} {
+	for _, file := range []string{"../../shared/eval/dev-errors.yaml", "testdata/heldout/set1.yaml", "testdata/heldout/set2.yaml", "testdata/heldout/set3.yaml", "testdata/heldout/set4.yaml", "testdata/heldout/set5.yaml", "testdata/heldout/set6.yaml"} {
 		b, _ := os.ReadFile(file)
 		cases, _ := ParseCases(b)
 		sets = append(sets, cases)
