@@ -68,7 +68,8 @@ func TestTokenize(t *testing.T) {
 		{"the Raspberry reboots: 401 Unauthorized, role does not exist", []string{"pi", "reboot", "authoris", "user", "notfound"}, []string{"raspberry", "role"}},
 		{"lookup postgresql on 127.0.0.11:53: no such host", []string{"network", "dns", "resolv"}, nil},
 		{"JavaScript heap out of memory", []string{"oom", "memory", "max-old-space-size"}, nil},
-		{"served at https://javisi.ewutelo.cloud/", []string{"javisi.ewutelo.cloud", "ewutelo.cloud"}, nil},
+		{"served at https://javisi.ewutelo.cloud/", []string{"javisi.ewutelo.cloud", "ewutelo.cloud", "javisi", "ewutelo"}, nil},
+		{"client_ip 100.64.0.3 over HTTP/2.0", []string{"client_ip"}, []string{"100", "64"}},
 		{"authkey already used, too many redirects", []string{"singleus", "redirectloop"}, nil},
 	}
 	for _, c := range cases {

@@ -576,11 +576,22 @@ func emitRaw(raw string, unit int, outer func(term)) {
 				// corpus is common wherever its hosts are written.
 				if dots := strings.Count(seg, "."); dots >= 2 && !strings.ContainsAny(seg, "_") && isHostLike(whole) {
 					dom := whole[strings.LastIndexByte(whole[:strings.LastIndexByte(whole, '.')], '.')+1:]
-					emit(term{text: dom, weight: w, unit: unit, whole: true, surface: whole})
+					emit(term{text: dom, weight: w * domainWeight, unit: unit, whole: true, surface: whole})
 				}
 			}
 		}
+		if isIPv4(seg) {
+			// An address's octets are not numbers worth matching.
+			continue
+		}
+		host := len(parts) >= 3 && isHostLike(strings.ToLower(seg))
 		for k, p := range parts {
+			if host && k >= len(parts)-2 {
+				// The domain of a host name says whose site, not what
+				// broke: javisi.ewutelo.cloud is about javisi.
+				emitWord(p, unit, domainWeight, emit)
+				continue
+			}
 			// A file extension says nothing of the content: "provision.sh"
 			// is not about sh.
 			if k == len(parts)-1 && k > 0 && fileExt[strings.ToLower(p)] && strings.Contains(seg, ".") {
@@ -698,4 +709,25 @@ func isHostLike(w string) bool {
 		}
 	}
 	return true
+}
+
+// domainWeight is the weight of a host name's domain and its labels: the
+// operator's own domain is in every URL they paste. A variable only so that
+// the tuning test can sweep it.
+var domainWeight = 0.6
+
+func isIPv4(s string) bool {
+	n := 0
+	for _, p := range strings.Split(s, ".") {
+		if p == "" || len(p) > 3 {
+			return false
+		}
+		for i := 0; i < len(p); i++ {
+			if p[i] < '0' || p[i] > '9' {
+				return false
+			}
+		}
+		n++
+	}
+	return n == 4
 }

@@ -238,6 +238,10 @@ func TestSweep(t *testing.T) {
 	if os.Getenv("SWEEP") == "" {
 		t.Skip("set SWEEP=1 (or SWEEP=grid) to evaluate every case set over the abstention constants")
 	}
+	if a := os.Getenv("DW"); a != "" { // tokenising: before the index
+		defer func(w float64) { domainWeight = w }(domainWeight)
+		fmt.Sscan(a, &domainWeight)
+	}
 	secs, _ := Parse("x", DefaultCorpus)
 	ix := NewIndex(secs, DefaultServices)
 	var sets [][]Case
