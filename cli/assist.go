@@ -39,8 +39,12 @@ func (e *env) assistant() *assist.Assistant {
 		MaxTokens:  l.MaxTokens,
 		Timeout:    l.Timeout.Std(),
 		DailyCalls: l.DailyCalls,
-		Log:        e.log.With().Str("component", "assist").Logger(),
-		Failed:     func() { e.met.Error(metrics.ComponentLLM) },
+		Quota: func(ctx context.Context, key string, limit int) (bool, error) {
+			_, ok, err := e.store().TakeQuota(ctx, key, limit)
+			return ok, err
+		},
+		Log:    e.log.With().Str("component", "assist").Logger(),
+		Failed: func() { e.met.Error(metrics.ComponentLLM) },
 	})
 	return e.asst
 }

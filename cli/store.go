@@ -123,6 +123,14 @@ func (l *lazyStore) PutAlert(ctx context.Context, a store.AlertState) error {
 	return s.PutAlert(ctx, a)
 }
 
+func (l *lazyStore) TakeQuota(ctx context.Context, key string, limit int) (int, bool, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	return s.TakeQuota(ctx, key, limit)
+}
+
 func (l *lazyStore) AddMute(ctx context.Context, m store.Mute) error {
 	s, err := l.get(ctx)
 	if err != nil {

@@ -480,7 +480,7 @@ type LLM struct {
 	// Timeout bounds one consultation, every model tried (1s to 2m).
 	Timeout Duration `yaml:"timeout" json:"timeout"`
 	// DailyCalls is how many calls a day vigie may make (0: no limit); the
-	// count restarts at local midnight and with the process.
+	// count restarts at local midnight and is kept in the store.
 	DailyCalls int `yaml:"daily_calls" json:"daily_calls"`
 }
 

@@ -50,6 +50,7 @@ var (
 	bucketFeedback = []byte("feedback")
 	bucketAlerts   = []byte("alerts")
 	bucketMutes    = []byte("mutes")
+	bucketQuota    = []byte("quota")
 	bucketMeta     = []byte("meta")
 	keySchema      = []byte("schema")
 )
@@ -78,7 +79,7 @@ func openBolt(ctx context.Context, o Options, log zerolog.Logger) (Store, error)
 		return nil, boltOpenError(dir, path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketAudit, bucketPending, bucketFeedback, bucketAlerts, bucketMutes, bucketMeta} {
+		for _, name := range [][]byte{bucketAudit, bucketPending, bucketFeedback, bucketAlerts, bucketMutes, bucketQuota, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}
@@ -527,6 +528,31 @@ func (s *boltStore) PutAlert(ctx context.Context, a AlertState) error {
 		return put(tx.Bucket(bucketAlerts), alertKey(a.Host, a.Container, a.Event),
 			alertRec{LastSent: normTime(a.LastSent), Count: a.Count, ChatID: a.ChatID, MessageID: a.MessageID})
 	})
+}
+
+// Quotas.
+
+func (s *boltStore) TakeQuota(ctx context.Context, key string, limit int) (int, bool, error) {
+	used, ok := 0, false
+	err := s.update(ctx, "take quota", func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketQuota)
+		if v := b.Get([]byte(key)); v != nil {
+			n, err := strconv.Atoi(string(v))
+			if err != nil {
+				return fmt.Errorf("quota %q: %w", key, err)
+			}
+			used = n
+		}
+		if limit > 0 && used >= limit {
+			return nil
+		}
+		used, ok = used+1, true
+		return b.Put([]byte(key), []byte(strconv.Itoa(used)))
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	return used, ok, nil
 }
 
 // Mutes.

@@ -107,6 +107,10 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		t.Parallel()
 		testConcurrentAudit(t, open(t))
 	})
+	t.Run("quota", func(t *testing.T) {
+		t.Parallel()
+		testQuota(t, open)
+	})
 	t.Run("ping and close", func(t *testing.T) {
 		t.Parallel()
 		testPingClose(t, open(t))
@@ -560,6 +564,49 @@ func testPingClose(t *testing.T, s Store) {
 	} {
 		if !errors.Is(err, ErrUnavailable) {
 			t.Errorf("%s after Close = %v, want ErrUnavailable", name, err)
+		}
+	}
+}
+
+// testQuota: 20 concurrent takers of a quota of 5 → exactly 5 granted, the
+// count survives a reopen, keys are apart, and no limit means none.
+func testQuota(t *testing.T, open func(t *testing.T) Store) {
+	ctx := context.Background()
+	s := open(t)
+	var granted atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			used, ok, err := s.TakeQuota(ctx, "llm 2026-11-30", 5)
+			if err != nil {
+				t.Errorf("TakeQuota: %v", err)
+				return
+			}
+			if ok {
+				granted.Add(1)
+			}
+			if used > 5 {
+				t.Errorf("used %d over the limit", used)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := granted.Load(); n != 5 {
+		t.Fatalf("%d takes granted of a quota of 5", n)
+	}
+	must(t, s.Close())
+	s = open(t)
+	if used, ok, err := s.TakeQuota(ctx, "llm 2026-11-30", 5); err != nil || ok || used != 5 {
+		t.Fatalf("after reopen: used %d ok %v err %v, want 5 false", used, ok, err)
+	}
+	if used, ok, err := s.TakeQuota(ctx, "llm 2026-12-01", 5); err != nil || !ok || used != 1 {
+		t.Fatalf("another day: used %d ok %v err %v", used, ok, err)
+	}
+	for i := 1; i <= 3; i++ {
+		if used, ok, err := s.TakeQuota(ctx, "unlimited", 0); err != nil || !ok || used != i {
+			t.Fatalf("no limit, take %d: used %d ok %v err %v", i, used, ok, err)
 		}
 	}
 }

@@ -86,6 +86,8 @@ CREATE TABLE vigie_mutes (
 );`},
 	// The phases of one action are read back by their ref.
 	{2, `CREATE INDEX vigie_audit_ref ON vigie_audit (ref) WHERE ref <> '';`},
+	// Daily budgets (the model calls) outlive a restart.
+	{3, `CREATE TABLE vigie_quota (key text PRIMARY KEY, used integer NOT NULL);`},
 }
 
 // migrationLock is the advisory lock key that serialises the migrations of
@@ -582,6 +584,31 @@ ON CONFLICT (host, container, event) DO UPDATE SET last_sent = EXCLUDED.last_sen
 			a.Host, a.Container, a.Event, nullTime(a.LastSent), a.Count, a.ChatID, a.MessageID)
 		return err
 	})
+}
+
+// Quotas.
+
+func (s *pgStore) TakeQuota(ctx context.Context, key string, limit int) (int, bool, error) {
+	used, ok := 0, false
+	err := s.call(ctx, "take quota", func(ctx context.Context) error {
+		// One statement: the row lock serialises concurrent takers, and a
+		// taker over the limit updates nothing.
+		err := s.pool.QueryRow(ctx, `
+INSERT INTO vigie_quota AS q (key, used) VALUES ($1, 1)
+ON CONFLICT (key) DO UPDATE SET used = q.used + 1 WHERE $2 <= 0 OR q.used < $2
+RETURNING used`, key, limit).Scan(&used)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return s.pool.QueryRow(ctx, `SELECT used FROM vigie_quota WHERE key = $1`, key).Scan(&used)
+		}
+		if err == nil {
+			ok = true
+		}
+		return err
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	return used, ok, nil
 }
 
 // Mutes.

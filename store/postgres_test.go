@@ -195,7 +195,7 @@ func TestPostgresMigrations(t *testing.T) {
 		t.Fatalf("%d vigies applied the migrations, want 1; log:\n%s", c, logs.String())
 	}
 	tables := mustSQL(t, u, `SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'`)
-	if tables != "vigie_alerts,vigie_audit,vigie_feedback,vigie_mutes,vigie_pending,vigie_schema_migrations" {
+	if tables != "vigie_alerts,vigie_audit,vigie_feedback,vigie_mutes,vigie_pending,vigie_quota,vigie_schema_migrations" {
 		t.Errorf("tables: %s", tables)
 	}
 

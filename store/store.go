@@ -200,6 +200,12 @@ type Store interface {
 	// ActiveMutes returns the mutes still in force at now, by scope and name.
 	ActiveMutes(ctx context.Context, now time.Time) ([]Mute, error)
 
+	// TakeQuota spends one unit of the quota key (a daily budget: "llm
+	// 2026-11-30") if fewer than limit were spent (limit <= 0: no limit),
+	// atomically, and returns the units spent after the call and whether
+	// this one was granted.
+	TakeQuota(ctx context.Context, key string, limit int) (used int, ok bool, err error)
+
 	// Ping checks the store can be used.
 	Ping(ctx context.Context) error
 	// Close releases the store; later calls fail with ErrUnavailable.

@@ -123,6 +123,10 @@ type Options struct {
 	Timeout time.Duration
 	// DailyCalls bounds the calls per local day; 0 means no limit.
 	DailyCalls int
+	// Quota, when set, keeps the day's count where a restart finds it (the
+	// store): it spends one unit of key within limit and says whether it
+	// was granted. When it fails the count is kept in memory meanwhile.
+	Quota func(ctx context.Context, key string, limit int) (ok bool, err error)
 	// BreakerFailures is how many consultations in a row must fail for
 	// calls to pause (0: 3); BreakerPause how long they pause (0: 5m).
 	BreakerFailures int
@@ -146,6 +150,8 @@ type Assistant struct {
 	bud    budget
 	brk    breaker
 	cool   map[string]time.Time // model → rate-limited until
+	// quotaDown: the store's quota failed once (one warning).
+	quotaDown bool
 }
 
 // New returns an Assistant over c.
@@ -284,12 +290,32 @@ func (a *Assistant) try(ctx context.Context, p Prompt, cands []Candidate) (Verdi
 	return Verdict{}, reached, pick(errs, ctx)
 }
 
+// takeBudget spends one call of the day's budget: in the store when there
+// is one (a restart does not give a new budget), else — and while the store
+// fails — in memory.
+func (a *Assistant) takeBudget(ctx context.Context) bool {
+	now := a.now()
+	if a.o.Quota != nil && a.o.DailyCalls > 0 {
+		ok, err := a.o.Quota(ctx, "llm "+now.Local().Format(time.DateOnly), a.o.DailyCalls)
+		if err == nil {
+			return ok
+		}
+		a.mu.Lock()
+		warn := !a.quotaDown
+		a.quotaDown = true
+		a.mu.Unlock()
+		if warn {
+			a.log.Warn().Err(err).Msg("model call budget not saved: counted in memory until the store answers")
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.bud.take(now)
+}
+
 // call spends one unit of the budget and makes one request.
 func (a *Assistant) call(ctx context.Context, model string, p Prompt) (string, error) {
-	a.mu.Lock()
-	ok := a.bud.take(a.now())
-	a.mu.Unlock()
-	if !ok {
+	if !a.takeBudget(ctx) {
 		return "", &Error{Kind: ErrBudget, Err: fmt.Errorf("%d calls today", a.o.DailyCalls)}
 	}
 	text, err := a.c.Complete(ctx, Request{Model: model, Prompt: p, MaxTokens: a.o.MaxTokens})

@@ -14,6 +14,7 @@ import (
 
 	"vigie/internal/llmfake"
 	"vigie/knowledge/assist"
+	"vigie/store"
 )
 
 const key = "sk-test-litellm-virtual-key-0001"
@@ -427,5 +428,46 @@ func TestCallerGivesUp(t *testing.T) {
 	srv.Default(llmfake.Answer(`{"ids": [], "explanation": "ok"}`))
 	if _, err := a.Choose(context.Background(), "x", cands); err != nil {
 		t.Fatalf("after a cancel the circuit must stay closed: %v", err)
+	}
+}
+
+// TestBudgetOutlivesARestart: with the store keeping the count, a vigie
+// restarted the same day (a crash loop, a redeploy) has no fresh budget;
+// while the store fails, the count is kept in memory.
+func TestBudgetOutlivesARestart(t *testing.T) {
+	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir()}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	quota := func(ctx context.Context, key string, limit int) (bool, error) {
+		_, ok, err := st.TakeQuota(ctx, key, limit)
+		return ok, err
+	}
+	srv, a, _ := setup(t, assist.Options{DailyCalls: 2, Quota: quota}, "a")
+	srv.Default(llmfake.Answer(`{"ids": ["41.1"], "explanation": "ok"}`))
+	for i := 0; i < 2; i++ {
+		if _, err := a.Choose(context.Background(), "x", cands); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv2, b, _ := setup(t, assist.Options{DailyCalls: 2, Quota: quota}, "a")
+	srv2.Default(llmfake.Answer(`{"ids": ["41.1"], "explanation": "ok"}`))
+	if _, err := b.Choose(context.Background(), "x", cands); !errors.Is(err, assist.ErrBudget) {
+		t.Fatalf("after a restart the same day: %v, want the budget spent", err)
+	}
+	if n := len(srv2.Requests()); n != 0 {
+		t.Fatalf("%d requests after the restart, want none", n)
+	}
+
+	// The store down: counted in memory, the limit still holds.
+	down := func(context.Context, string, int) (bool, error) { return false, store.ErrUnavailable }
+	srv3, c, _ := setup(t, assist.Options{DailyCalls: 1, Quota: down}, "a")
+	srv3.Default(llmfake.Answer(`{"ids": ["41.1"], "explanation": "ok"}`))
+	if _, err := c.Choose(context.Background(), "x", cands); err != nil {
+		t.Fatalf("store down, first call: %v", err)
+	}
+	if _, err := c.Choose(context.Background(), "x", cands); !errors.Is(err, assist.ErrBudget) {
+		t.Fatalf("store down, second call: %v, want the budget spent", err)
 	}
 }

@@ -2,9 +2,8 @@ package assist
 
 import "time"
 
-// budget counts the calls of the current local day. It lives in memory: a
-// restart gives a fresh day's budget (the daily_calls documentation says
-// so), which bounds a restart loop's spending to one budget per start.
+// budget counts the calls of the current local day in memory: without a
+// store (or while it fails), where a restart gives a fresh day's budget.
 type budget struct {
 	limit int // 0: no limit
 	day   string
