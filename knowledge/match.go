@@ -49,6 +49,7 @@ const (
 // Held-out set 4 was written blind afterwards and measured once.
 // They are variables only so that the tuning test can sweep them.
 var (
+	sigSpan         = 2
 	proseUnknown    = 6.0 // in prose, words the corpus lacks are the writer's, not the error's
 	serviceBoost    = 1.7
 	aboutEvidence   = 1.3
@@ -93,8 +94,9 @@ type query struct {
 	service string
 	// votes are the operators' net votes per section for this error.
 	votes map[string]int
-	// lineTerms holds, per line, the index term ids it contains (signatures).
-	lineTerms []map[int]bool
+	// lineTerms holds, per line, the index term ids it contains and the
+	// position (written word) of their first occurrence (signatures).
+	lineTerms []map[int]int
 	// unknown is the weight of the error words the corpus has never seen.
 	unknown float64
 	// prose: no line reads as an error (an operator's description).
@@ -287,12 +289,14 @@ func (ix *Index) buildQuery(lines []Line) *query {
 		}
 	}
 	// Per-line term sets for signature matching.
-	q.lineTerms = make([]map[int]bool, len(lines))
+	q.lineTerms = make([]map[int]int, len(lines))
 	for i, l := range lines {
-		set := map[int]bool{}
+		set := map[int]int{}
 		tokenize(l.Text, 0, func(t term) {
 			if id, ok := ix.vocab[t.text]; ok {
-				set[id] = true
+				if _, seen := set[id]; !seen {
+					set[id] = t.unit
+				}
 			}
 		})
 		q.lineTerms[i] = set
@@ -495,11 +499,13 @@ func (ix *Index) signatureHits(q *query, cands []*candidate) {
 				tried[k] = true
 				sig := &ix.sigs[k]
 				got, units := 0.0, 0
+				first, last := math.MaxInt, -1
 				for _, ids := range sig.units {
 					b := 0.0
 					for _, t := range ids {
-						if set[t] {
+						if pos, ok := set[t]; ok {
 							b = math.Max(b, ix.idf[t])
+							first, last = min(first, pos), max(last, pos)
 						}
 					}
 					if b > 0 {
@@ -510,6 +516,11 @@ func (ix *Index) signatureHits(q *query, cands []*candidate) {
 				deg := got / sig.mass
 				// Most of its words, and two at least when it has two.
 				if units < 2 && len(sig.units) >= 2 || float64(units) < 0.7*float64(len(sig.units)) {
+					continue
+				}
+				// Close together, as a phrase repeated: words of it
+				// scattered over a long line are not the error string.
+				if sigSpan > 0 && last-first+1 > sigSpan*len(sig.units)+2 {
 					continue
 				}
 				if deg < 0.6 {
@@ -619,7 +630,7 @@ func (ix *Index) supportingLines(q *query, c *candidate) []int {
 	for i, set := range q.lineTerms {
 		hit := 0.0
 		for k, v := range c.hits {
-			if id, ok := ix.vocab[q.terms[k].text]; ok && v > 0 && set[id] {
+			if id, ok := ix.vocab[q.terms[k].text]; ok && v > 0 && set[id] > 0 {
 				hit += v
 			}
 		}

@@ -100,6 +100,7 @@ func TestDumpFeatures(t *testing.T) {
 		{"s4", "testdata/heldout/set4.yaml"},
 		{"s5", "testdata/heldout/set5.yaml"},
 		{"s6", "testdata/heldout/set6.yaml"},
+		{"s7", "testdata/heldout/set7.yaml"},
 	} {
 		b, err := os.ReadFile(set.file)
 		if err != nil {
@@ -174,7 +175,7 @@ func TestGaps(t *testing.T) {
 	}
 	secs, _ := Parse("x", DefaultCorpus)
 	ix := NewIndex(secs, DefaultServices)
-	for _, file := range []string{"../../shared/eval/dev-errors.yaml", "testdata/heldout/set1.yaml", "testdata/heldout/set2.yaml", "testdata/heldout/set3.yaml", "testdata/heldout/set4.yaml", "testdata/heldout/set5.yaml", "testdata/heldout/set6.yaml"} {
+	for _, file := range []string{"../../shared/eval/dev-errors.yaml", "testdata/heldout/set1.yaml", "testdata/heldout/set2.yaml", "testdata/heldout/set3.yaml", "testdata/heldout/set4.yaml", "testdata/heldout/set5.yaml", "testdata/heldout/set6.yaml", "testdata/heldout/set7.yaml"} {
 		b, _ := os.ReadFile(file)
 		cases, _ := ParseCases(b)
 		for _, c := range cases {
@@ -245,7 +246,7 @@ func TestSweep(t *testing.T) {
 	secs, _ := Parse("x", DefaultCorpus)
 	ix := NewIndex(secs, DefaultServices)
 	var sets [][]Case
-	for _, file := range []string{"../../shared/eval/dev-errors.yaml", "testdata/heldout/set1.yaml", "testdata/heldout/set2.yaml", "testdata/heldout/set3.yaml", "testdata/heldout/set4.yaml", "testdata/heldout/set5.yaml", "testdata/heldout/set6.yaml"} {
+	for _, file := range []string{"../../shared/eval/dev-errors.yaml", "testdata/heldout/set1.yaml", "testdata/heldout/set2.yaml", "testdata/heldout/set3.yaml", "testdata/heldout/set4.yaml", "testdata/heldout/set5.yaml", "testdata/heldout/set6.yaml", "testdata/heldout/set7.yaml"} {
 		b, _ := os.ReadFile(file)
 		cases, _ := ParseCases(b)
 		sets = append(sets, cases)
@@ -266,6 +267,9 @@ func TestSweep(t *testing.T) {
 	}
 	if a := os.Getenv("PW"); a != "" {
 		fmt.Sscan(a, &pairWeight)
+	}
+	if a := os.Getenv("SS"); a != "" {
+		fmt.Sscan(a, &sigSpan)
 	}
 	if a := os.Getenv("PU"); a != "" {
 		fmt.Sscan(a, &proseUnknown)
