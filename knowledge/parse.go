@@ -269,6 +269,8 @@ var errorMarkers = []string{
 	"could not", "couldn't", "unavailable", "not available", "no package", "disallowed",
 	"not writable", "unsupported", "not supported", "deprecated", "mismatch", "too many",
 	"exceeded", "no space", "out of memory", "bad request", "cannot", "aucun", "erreur",
+	"not defined", "undefined", "already in use", "already allocated", "already used", "not permitted",
+	"no route", "unexpected", "read-only file system",
 }
 
 // isErrorLike reports text that reads as an error message.
