@@ -163,7 +163,25 @@ func TestDumpFeatures(t *testing.T) {
 				coreW += u.weight
 			}
 		}
-		fmt.Fprintf(f, "%s,%d,%f,%f,%f,%f,%f,%f,%d,%f,%d,%f,%f,%d,%f,%d,%d,%f,%f,%f\n", c.ID, ok, c0.bm25, c0.coverage, c0.sigDeg, c0.rank/cands[1].rank, lengthPenalty(q), maxIDF, nm, coreMass, len(q.units), c0.pairs, c0.score, len(lines), q.unknown, about, coreUnits, coreW, cands[1].coverage, c0.rank)
+		// Title coverage: the share of the top section's title terms
+		// (IDF-weighted) the input has.
+		qset := map[string]bool{}
+		for _, qt := range q.terms {
+			qset[qt.text] = true
+		}
+		tw, th := 0.0, 0.0
+		tokenize(ix.sections[c0.sec].Title, 0, func(t term) {
+			w := ix.termIDF(t.text)
+			tw += w
+			if qset[t.text] {
+				th += w
+			}
+		})
+		tcov := 0.0
+		if tw > 0 {
+			tcov = th / tw
+		}
+		fmt.Fprintf(f, "%s,%d,%f,%f,%f,%f,%f,%f,%d,%f,%d,%f,%f,%d,%f,%d,%d,%f,%f,%f,%f\n", c.ID, ok, c0.bm25, c0.coverage, c0.sigDeg, c0.rank/cands[1].rank, lengthPenalty(q), maxIDF, nm, coreMass, len(q.units), c0.pairs, c0.score, len(lines), q.unknown, about, coreUnits, coreW, cands[1].coverage, c0.rank, tcov)
 	}
 }
 
