@@ -450,12 +450,19 @@ func TestStoreDownAlertsStillFlow(t *testing.T) {
 	}
 }
 
-func TestCooldownOutlivesARestart(t *testing.T) {
+// openBolt opens a real embedded store in a temporary directory.
+func openBolt(t *testing.T) store.Store {
+	t.Helper()
 	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir()}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestCooldownOutlivesARestart(t *testing.T) {
+	st := openBolt(t)
 	f := newFake()
 	f.add("api", "boom")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -483,11 +490,7 @@ func TestCooldownOutlivesARestart(t *testing.T) {
 // A vigie restarting (a crash loop, a redeploy) does not repeat its start-up
 // summary: the containers it listed are within their cooldown, in the store.
 func TestStartupSummaryNotRepeatedAfterARestart(t *testing.T) {
-	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir()}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openBolt(t)
 	f := newFake()
 	f.snap = []stack.HostState{{Host: "h", Containers: []stack.Container{
 		{Host: "h", Name: "down", State: "exited", ExitCode: 1},
