@@ -116,7 +116,7 @@ func DiagnosisReply(k Knowledge, res knowledge.Result) Reply {
 			}
 			blocks = append(blocks, Block{Kind: Text, Text: "Nearest, weak evidence: " + strings.Join(near, " · ")})
 		}
-		blocks = append(blocks, Block{Kind: Note, Text: "Nothing in TROUBLESHOOTING.md explains it. /search WORDS looks sections up by their words."})
+		blocks = append(blocks, Block{Kind: Note, Text: "Nothing in the corpus explains it. /search WORDS looks sections up by their words."})
 		r := Reply{Blocks: blocks}
 		if len(row) > 0 {
 			r.Buttons = [][]Button{row}
