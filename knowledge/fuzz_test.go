@@ -21,7 +21,16 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("section without id: %+v", s)
 			}
 		}
-		NewIndex(secs, DefaultServices)
+		ix := NewIndex(secs, DefaultServices)
+		// Any corpus that parses must serve a match and a search: a corpus
+		// of one section once panicked the matcher.
+		for _, text := range []string{"ERROR err: x failed", "fix"} {
+			res := ix.Match(text)
+			if len(res.Matches) > len(secs) {
+				t.Fatalf("%d matches from %d sections", len(res.Matches), len(secs))
+			}
+		}
+		ix.Search("fix err", 5)
 	})
 }
 
