@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"vigie/internal/ctxtime"
 )
 
 // retrying is the HTTP transport to the Bot API: a 429 is retried after the
@@ -24,18 +26,7 @@ type retrying struct {
 }
 
 func newRetrying(log zerolog.Logger) *retrying {
-	return &retrying{base: http.DefaultTransport, log: log, attempts: 8, backoff: 500 * time.Millisecond, maxWait: 60 * time.Second, sleep: sleepCtx}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return &retrying{base: http.DefaultTransport, log: log, attempts: 8, backoff: 500 * time.Millisecond, maxWait: 60 * time.Second, sleep: ctxtime.Sleep}
 }
 
 func (t *retrying) RoundTrip(req *http.Request) (*http.Response, error) {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"vigie/internal/ctxtime"
 )
 
 // writer is what actions need of a host beyond reading.
@@ -214,10 +216,8 @@ func (s *Stack) WaitRunning(ctx context.Context, host string, want func(Containe
 			}
 			return last, time.Since(start), fmt.Errorf("%s after %s", last.State, timeout.Round(time.Second))
 		}
-		select {
-		case <-ctx.Done():
-			return last, time.Since(start), ctx.Err()
-		case <-time.After(500 * time.Millisecond):
+		if err := ctxtime.Sleep(ctx, 500*time.Millisecond); err != nil {
+			return last, time.Since(start), err
 		}
 	}
 }
@@ -247,10 +247,8 @@ func (s *Stack) WaitGone(ctx context.Context, host string, want func(Container) 
 				return time.Since(start), fmt.Errorf("%d container(s) still there after %s", left, timeout.Round(time.Second))
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return time.Since(start), ctx.Err()
-		case <-time.After(500 * time.Millisecond):
+		if err := ctxtime.Sleep(ctx, 500*time.Millisecond); err != nil {
+			return time.Since(start), err
 		}
 	}
 }

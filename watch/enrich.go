@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"vigie/internal/ctxtime"
 	"vigie/stack"
 )
 
@@ -189,9 +190,7 @@ func (w *Watcher) gapCheck(ctx context.Context, host string, lost time.Time) {
 			delete(w.gapBusy, host)
 			w.mu.Unlock()
 		}()
-		select {
-		case <-time.After(gapDelay):
-		case <-ctx.Done():
+		if ctxtime.Sleep(ctx, gapDelay) != nil {
 			return
 		}
 		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"vigie/internal/ctxtime"
 	"vigie/stack"
 )
 
@@ -95,9 +96,7 @@ func (w *Watcher) follow(ctx context.Context, host string, since time.Time) {
 			w.log.Warn().Str("host", host).Err(err).Msg("event stream broken; reconnecting")
 		}
 		w.setHost(host, false, err)
-		select {
-		case <-time.After(backoff):
-		case <-ctx.Done():
+		if ctxtime.Sleep(ctx, backoff) != nil {
 			return
 		}
 		backoff = min(backoff*2, w.o.MaxBackoff)

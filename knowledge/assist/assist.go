@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"vigie/internal/ctxtime"
 )
 
 // Candidate is one corpus section offered to the model.
@@ -271,7 +273,7 @@ func (a *Assistant) try(ctx context.Context, p Prompt, cands []Candidate) (Verdi
 				// Wait out a Retry-After that leaves time for the call, once;
 				// otherwise leave the model alone that long and move on.
 				if attempt == 0 && e.RetryAfter > 0 && fits(ctx, e.RetryAfter+retryMargin) {
-					if sleep(ctx, e.RetryAfter) == nil {
+					if ctxtime.Sleep(ctx, e.RetryAfter) == nil {
 						continue
 					}
 					return Verdict{}, reached, pick(errs, ctx)
@@ -387,15 +389,4 @@ func isEndpointFailure(err error) bool {
 func fits(ctx context.Context, d time.Duration) bool {
 	dl, ok := ctx.Deadline()
 	return !ok || time.Until(dl) > d
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
