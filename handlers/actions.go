@@ -407,6 +407,17 @@ func (m *Mux) execute(ctx context.Context, req Request, rb runbooks.Runbook, ste
 	return out.Send(ctx, Reply{Blocks: blocks})
 }
 
+// runCompose runs a compose command; on failure the output is compose's own
+// (what it printed before failing) when the error carries it.
+func (m *Mux) runCompose(ctx context.Context, call stack.ComposeCall) (string, error) {
+	output, err := m.deps.Actions.Executor.RunCompose(ctx, m.deps.Actions.Compose, call)
+	var ce *stack.ComposeError
+	if errors.As(err, &ce) {
+		output = ce.Output
+	}
+	return output, err
+}
+
 // runStep runs one step and verifies it; the result reads as a sentence.
 func (m *Mux) runStep(ctx context.Context, s step) (result, output string, err error) {
 	ex := m.deps.Actions.Executor
@@ -445,22 +456,12 @@ func (m *Mux) runStep(ctx context.Context, s step) (result, output string, err e
 		}
 		return c.Label() + " stopped", "", nil
 	case runbooks.ComposeRecreate:
-		output, err = ex.RunCompose(ctx, m.deps.Actions.Compose, s.call)
-		if err != nil {
-			var ce *stack.ComposeError
-			if errors.As(err, &ce) {
-				return "", ce.Output, err
-			}
+		if output, err = m.runCompose(ctx, s.call); err != nil {
 			return "", output, err
 		}
 		return m.verifyRunning(ctx, c.Host, sameService, c.Label(), "recreated", timeout)
 	case runbooks.ComposeUp, runbooks.ComposeDown, runbooks.ComposePs:
-		output, err = ex.RunCompose(ctx, m.deps.Actions.Compose, s.call)
-		if err != nil {
-			var ce *stack.ComposeError
-			if errors.As(err, &ce) {
-				return "", ce.Output, err
-			}
+		if output, err = m.runCompose(ctx, s.call); err != nil {
 			return "", output, err
 		}
 		project := func(x stack.Container) bool { return s.call.Project != "" && x.Project == s.call.Project }
