@@ -753,11 +753,8 @@ func (ix *Index) servedUnderPath(text string) bool {
 		return false
 	}
 	for _, m := range underPathRE.FindAllStringSubmatch(text, -1) {
-		seg := strings.ToLower(m[1])
-		for _, s := range ix.services {
-			if seg == s {
-				return true
-			}
+		if ix.hasService(strings.ToLower(m[1])) {
+			return true
 		}
 	}
 	return false

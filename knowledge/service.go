@@ -46,11 +46,8 @@ func (ix *Index) inferService(lines []Line) string {
 	for _, group := range [][]Line{errLines, other} {
 		for _, l := range group {
 			for _, w := range wordRE.FindAllString(strings.ToLower(l.Text), -1) {
-				w = strings.Trim(w, ".-_")
-				for _, s := range ix.services {
-					if w == s {
-						return s
-					}
+				if w = strings.Trim(w, ".-_"); ix.hasService(w) {
+					return w
 				}
 			}
 		}
@@ -78,6 +75,7 @@ var defaultPorts = map[string]string{
 
 var localPortRE = regexp.MustCompile(`(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]):(\d{2,5})\b`)
 
+// hasService reports whether s is one of the stack's service names.
 func (ix *Index) hasService(s string) bool {
 	for _, x := range ix.services {
 		if x == s {
