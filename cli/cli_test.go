@@ -157,6 +157,11 @@ func TestEvalThresholds(t *testing.T) {
 	if code != ExitFailure || !strings.Contains(errs, "below threshold: top1 0.500 < 0.900") {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
+	// Without negative cases there is no abstention recall to claim.
+	os.WriteFile(p, []byte("- id: only\n  text: 'Error: spawn docker EACCES'\n  expect: [\"11.13\"]\n  kind: exact\n"), 0o644)
+	if out, _, code := run(t, "", "eval", p); code != ExitOK || !strings.Contains(out, "abstention: no negative cases") || strings.Contains(out, "recall") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
 	os.WriteFile(p, []byte("not: [a list"), 0o644)
 	if _, errs, code := run(t, "", "eval", p); code != ExitFailure || !strings.Contains(errs, "not an evaluation file") {
 		t.Fatalf("exit %d: %s", code, errs)

@@ -314,7 +314,11 @@ func printReport(w io.Writer, r knowledge.Report) {
 	fmt.Fprintf(w, "cases: %d (%d expecting a section)\n", r.Cases, positives)
 	fmt.Fprintf(w, "top-1: %.3f   (first answer right, not abstained)\n", r.Top1)
 	fmt.Fprintf(w, "top-3: %.3f   (an expected section among the first three shown)\n", r.Top3)
-	fmt.Fprintf(w, "abstention: recall %.3f on negatives, precision %.3f\n\n", r.AbstainRecall, r.AbstainPrecision)
+	if r.Cases == positives {
+		fmt.Fprintf(w, "abstention: no negative cases in this file, nothing to measure\n\n")
+	} else {
+		fmt.Fprintf(w, "abstention: recall %.3f on negatives, precision %.3f\n\n", r.AbstainRecall, r.AbstainPrecision)
+	}
 	fmt.Fprintf(w, "%-11s %6s %7s %7s\n", "kind", "cases", "top-1", "top-3")
 	for _, k := range r.Kinds {
 		if k.Kind == "negative" {
