@@ -71,6 +71,9 @@ func TestTokenize(t *testing.T) {
 		{"served at https://javisi.ewutelo.cloud/", []string{"javisi.ewutelo.cloud", "ewutelo.cloud", "javisi", "ewutelo"}, nil},
 		{"client_ip 100.64.0.3 over HTTP/2.0", []string{"client_ip"}, []string{"100", "64"}},
 		{"authkey already used, too many redirects", []string{"singleus", "redirectloop"}, nil},
+		{"E:The repository 'https://pkgs.tailscale.com/stable/debian noble Release'", []string{"repo", "ubuntu", "debian"}, []string{"repository"}},
+		{"flag provided but not defined: -health; try --force-recreate", []string{"-health", "health", "-force-recreate", "recreat"}, nil},
+		{"curl -X POST -d name=x https://a-b.example/x-y", []string{"post"}, []string{"-x", "-d", "-b", "-y"}},
 	}
 	for _, c := range cases {
 		got := terms(c.in)

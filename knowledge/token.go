@@ -272,6 +272,8 @@ var synonyms = map[string]string{
 	"unauthorized": "authorization", "unauthorised": "authorization", "non-autorise": "authorization",
 	// PostgreSQL calls its users roles.
 	"role": "user", "roles": "user",
+	// A package repository, whatever the language calls it.
+	"repository": "repo", "repositories": "repo", "repos": "repo", "depot": "repo", "depots": "repo",
 }
 
 // expansions add related terms at reduced weight: technical equivalences a
@@ -323,6 +325,10 @@ var expansions = map[string][]string{
 	// Node's "JavaScript heap out of memory" is cured by a larger
 	// --max-old-space-size or container memory.
 	"heap": {"memory", "max-old-space-size"},
+	// A release's code name names its distribution (apt sources, image
+	// tags): noble is Ubuntu 24.04, bookworm Debian 12.
+	"noble": {"ubuntu"}, "jammy": {"ubuntu"}, "focal": {"ubuntu"}, "plucky": {"ubuntu"},
+	"bookworm": {"debian"}, "trixie": {"debian"}, "bullseye": {"debian"},
 }
 
 var stopwords = func() map[string]bool {
@@ -514,10 +520,37 @@ func tokenize(text string, unitBase int, emit func(term)) int {
 		}
 		if i > start {
 			unit++
+			if i-start >= 3 && isOption(text, start) {
+				// A command-line option (-health, --force-recreate) names
+				// one switch of one program: whole, as an identifier is.
+				opt := "-" + strings.ToLower(text[start:i])
+				emit(term{text: opt, weight: 1, unit: unit, whole: true, surface: opt})
+			}
 			emitRaw(text[start:i], unit, emit)
 		}
 	}
 	return unit
+}
+
+// isOption reports whether the word at start is written as a command-line
+// option: one or two dashes after a space, a quote or the line's start.
+// One-letter options (-X, -d) say too little to count.
+func isOption(text string, start int) bool {
+	if start == 0 || text[start-1] != '-' || !isAlpha(string(asciiLowerByte(text[start]))) {
+		return false
+	}
+	k := start - 1
+	if k > 0 && text[k-1] == '-' {
+		k--
+	}
+	return k == 0 || strings.IndexByte(" \t'\"=([", text[k-1]) >= 0
+}
+
+func asciiLowerByte(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // foldPhrases folds accents and rewrites multi-word phrases, matched without
