@@ -90,8 +90,9 @@ func normalizeLine(no int, raw string) Line {
 			}
 		}
 	} else if strings.Count(s, "=") >= 2 {
-		if msg, lvl, ok := fromLogfmt(s); ok {
+		if msg, ctx, lvl, ok := fromLogfmt(s); ok {
 			s = msg
+			l.Context = ctx
 			if l.Level == "" {
 				l.Level = lvl
 			}
@@ -228,14 +229,16 @@ func looksLikeTimestamp(s string) bool {
 	return tsRE.MatchString(s) && len(tsRE.FindString(s)) >= len(s)-1
 }
 
-// fromLogfmt takes msg/error values of a logfmt line (level=error msg="…").
-func fromLogfmt(s string) (msg, level string, ok bool) {
+// fromLogfmt takes msg/error values of a logfmt line (level=error msg="…");
+// the other values (logger=tsdb.postgres dsName=PostgreSQL-n8n) are its
+// context, as a JSON line's other fields are.
+func fromLogfmt(s string) (msg, ctx, level string, ok bool) {
 	pairs := logfmtRE.FindAllStringSubmatch(s, -1)
 	if len(pairs) < 2 {
-		return "", "", false
+		return "", "", "", false
 	}
 	covered := 0
-	var main []string
+	var main, rest []string
 	for _, p := range pairs {
 		covered += len(p[0])
 		k, v := p[1], p[2]
@@ -247,19 +250,21 @@ func fromLogfmt(s string) (msg, level string, ok bool) {
 			level = canonicalLevel(v)
 		case isMessageKey(k):
 			main = append(main, v)
+		case len(v) <= 200 && !looksLikeTimestamp(v):
+			rest = append(rest, v)
 		}
 	}
 	// Only a line made mostly of pairs is logfmt; prose with two '=' is not.
 	if covered*2 < len(s) || len(main) == 0 && level == "" {
-		return "", "", false
+		return "", "", "", false
 	}
 	if len(main) == 0 {
-		return s, level, true
+		return s, "", level, true
 	}
 	// Text outside the pairs ("[diagnostic] lane task error: lane=… error=…")
 	// is part of the message too.
-	if rest := strings.TrimSpace(logfmtRE.ReplaceAllString(s, "")); rest != "" {
-		main = append([]string{rest}, main...)
+	if out := strings.TrimSpace(logfmtRE.ReplaceAllString(s, "")); out != "" {
+		main = append([]string{out}, main...)
 	}
-	return strings.Join(main, " ; "), level, true
+	return strings.Join(main, " ; "), strings.Join(rest, " ; "), level, true
 }
