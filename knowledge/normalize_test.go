@@ -156,3 +156,15 @@ func TestJSONStatusKept(t *testing.T) {
 		t.Errorf("context %q: want the status and not the size", l.Context)
 	}
 }
+
+// A logfmt line's values other than the message and the level are its
+// context, like a JSON line's other fields; timestamps are not.
+func TestLogfmtContext(t *testing.T) {
+	l := normalizeLine(1, `logger=tsdb.postgres dsName=PostgreSQL-n8n t=2026-02-17T14:20:55.604Z level=error msg="Check health failed" error="dial tcp: lookup postgresql: no such host"`)
+	if l.Text != "Check health failed ; dial tcp: lookup postgresql: no such host" || l.Level != "error" {
+		t.Fatalf("text=%q level=%q", l.Text, l.Level)
+	}
+	if l.Context != "tsdb.postgres ; PostgreSQL-n8n" {
+		t.Fatalf("context = %q, want the logger and the data source without the timestamp", l.Context)
+	}
+}
