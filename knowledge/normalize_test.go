@@ -73,6 +73,7 @@ func TestTokenize(t *testing.T) {
 		{"authkey already used, too many redirects", []string{"singleus", "redirectloop"}, nil},
 		{"E:The repository 'https://pkgs.tailscale.com/stable/debian noble Release'", []string{"repo", "ubuntu", "debian"}, []string{"repository"}},
 		{"flag provided but not defined: -health; try --force-recreate", []string{"-health", "health", "-force-recreate", "recreat"}, nil},
+		{"dig: command not found; dnsutils n'est pas installé", []string{"dig", "notfound", "notinstall"}, nil},
 		{"curl -X POST -d name=x https://a-b.example/x-y", []string{"post"}, []string{"-x", "-d", "-b", "-y"}},
 	}
 	for _, c := range cases {

@@ -129,6 +129,13 @@ var phrases = []struct{ from, to string }{
 	{"read only", "readonly"},
 	{"read-only", "readonly"},
 	{"en boucle", "loop"},
+	// A program the shell or the runtime cannot find is a tool the image
+	// does not have: what the corpus says as "n'est pas installé".
+	{"command not found", "command notfound notinstalled"},
+	{"executable file not found", "executable notfound notinstalled"},
+	{"pas installe", "notinstalled"}, // n'est pas installé(e)
+	{"isn't installed", "notinstalled"},
+	{"not installed", "notinstalled"},
 	{"not found", "notfound"},
 	{"no such file", "notfound"},
 	{"introuvable", "notfound"},

@@ -181,7 +181,7 @@ func TestDumpFeatures(t *testing.T) {
 		if tw > 0 {
 			tcov = th / tw
 		}
-		fmt.Fprintf(f, "%s,%d,%f,%f,%f,%f,%f,%f,%d,%f,%d,%f,%f,%d,%f,%d,%d,%f,%f,%f,%f\n", c.ID, ok, c0.bm25, c0.coverage, c0.sigDeg, c0.rank/cands[1].rank, lengthPenalty(q), maxIDF, nm, coreMass, len(q.units), c0.pairs, c0.score, len(lines), q.unknown, about, coreUnits, coreW, cands[1].coverage, c0.rank, tcov)
+		fmt.Fprintf(f, "%s,%d,%f,%f,%f,%f,%f,%f,%d,%f,%d,%f,%f,%d,%f,%d,%d,%f,%f,%f,%f,%v\n", c.ID, ok, c0.bm25, c0.coverage, c0.sigDeg, c0.rank/cands[1].rank, lengthPenalty(q), maxIDF, nm, coreMass, len(q.units), c0.pairs, c0.score, len(lines), q.unknown, about, coreUnits, coreW, cands[1].coverage, c0.rank, tcov, q.prose)
 	}
 }
 
