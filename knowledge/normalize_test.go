@@ -65,7 +65,7 @@ func TestTokenize(t *testing.T) {
 		{"modèles expirés", []string{"model", "expir"}, nil},
 		{"Skipping initialization", []string{"initialis"}, nil},
 		{"première initialisation", []string{"initialis"}, nil},
-		{"the Raspberry reboots: 401 Unauthorized, role does not exist", []string{"pi", "reboot", "authoris", "user", "notfound"}, []string{"raspberry", "role"}},
+		{"the Raspberry reboots: 401 Unauthorized, role does not exist", []string{"pi", "restart", "authoris", "user", "notfound"}, []string{"raspberry", "role"}},
 		{"lookup postgresql on 127.0.0.11:53: no such host", []string{"network", "dns", "resolv"}, nil},
 		{"JavaScript heap out of memory", []string{"oom", "memory", "max-old-space-size"}, nil},
 		{"served at https://javisi.ewutelo.cloud/", []string{"javisi.ewutelo.cloud", "ewutelo.cloud", "javisi", "ewutelo"}, nil},
@@ -74,6 +74,7 @@ func TestTokenize(t *testing.T) {
 		{"E:The repository 'https://pkgs.tailscale.com/stable/debian noble Release'", []string{"repo", "ubuntu", "debian"}, []string{"repository"}},
 		{"flag provided but not defined: -health; try --force-recreate", []string{"-health", "health", "-force-recreate", "recreat"}, nil},
 		{"dig: command not found; dnsutils n'est pas installé", []string{"dig", "notfound", "notinstall"}, nil},
+		{"pre-auth key after a reboot, relancer", []string{"pre-auth", "preauth", "restart"}, []string{"reboot", "relancer"}},
 		{"curl -X POST -d name=x https://a-b.example/x-y", []string{"post"}, []string{"-x", "-d", "-b", "-y"}},
 	}
 	for _, c := range cases {

@@ -211,6 +211,8 @@ var synonyms = map[string]string{
 	"fichier": "file", "fichiers": "file",
 	"conteneur": "container", "conteneurs": "container",
 	"redemarrage": "restart", "redemarrer": "restart", "redemarre": "restart", "redemarrages": "restart", "redemarrait": "restart",
+	"relancer": "restart", "relance": "restart", "relancee": "restart",
+	"reboot": "restart", "reboots": "restart", "rebooted": "restart", "rebooting": "restart",
 	"demarrer": "start", "demarrage": "start", "demarre": "start", "demarrent": "start",
 	"arrete": "stop", "arreter": "stop", "arretee": "stop", "stopped": "stop",
 	"memoire": "memory",
@@ -611,6 +613,11 @@ func emitRaw(raw string, unit int, outer func(term)) {
 					w = identifierWeight
 				}
 				emit(term{text: whole, weight: w, unit: unit, whole: true, surface: whole})
+				// Two words joined by a hyphen are also written as one:
+				// pre-auth and preauth, sub-path and subpath.
+				if len(parts) == 2 && !strings.ContainsAny(seg, "_.") && isAlpha(strings.ToLower(parts[0]+parts[1])) {
+					emitWord(parts[0]+parts[1], unit, 1, emit)
+				}
 				// A host name also gives its domain (javisi.ewutelo.cloud →
 				// ewutelo.cloud), so that a domain named everywhere in the
 				// corpus is common wherever its hosts are written.
