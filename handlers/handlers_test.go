@@ -186,3 +186,32 @@ func TestCommandTable(t *testing.T) {
 		}
 	}
 }
+
+// The full view of a section (/pitfall, the 📖 button) loses nothing the
+// corpus wrote: every line of every section's body is in it, the text no
+// label introduces too (§0.11 opens with a paragraph and ends with a list
+// that a view built from the labelled parts alone dropped).
+func TestPitfallShowsWholeSection(t *testing.T) {
+	m := newMux(t)
+	secs, err := knowledge.LoadFiles(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strip := strings.NewReplacer("**", "", "`", "", "\n", " ", "\t", " ")
+	for _, s := range secs {
+		rec := &recorder{}
+		if err := m.Handle(context.Background(), Request{Command: "pitfall", Args: s.ID}, rec); err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(strings.Fields(strip.Replace(dump(rec.replies))), " ")
+		for _, line := range strings.Split(s.Body, "\n") {
+			want := strings.Join(strings.Fields(strip.Replace(line)), " ")
+			if want == "" || strings.HasPrefix(strings.TrimSpace(line), "```") || strings.Trim(want, "-|: ") == "" {
+				continue
+			}
+			if !strings.Contains(got, want) {
+				t.Errorf("/pitfall %s lacks %q", s.ID, want)
+			}
+		}
+	}
+}

@@ -52,10 +52,17 @@ func sectionBlocks(s knowledge.Section, full bool) []Block {
 	if meta != "" {
 		blocks = append(blocks, Block{Kind: Note, Text: meta})
 	}
+	if full {
+		// The whole section as the corpus writes it: its labelled parts
+		// in their order and, with them, the text no label introduces
+		// (a lead paragraph, a "Cas où…" list), which a view built from
+		// the parts alone would drop.
+		return append(blocks, markdownBlocks(s.Body, "")...)
+	}
 	if len(s.Parts) > 0 {
 		shown := 0
 		for _, pl := range partLabels {
-			if !full && pl.kind != knowledge.PartCause && pl.kind != knowledge.PartFix && pl.kind != knowledge.PartRule {
+			if pl.kind != knowledge.PartCause && pl.kind != knowledge.PartFix && pl.kind != knowledge.PartRule {
 				continue
 			}
 			for _, p := range s.Parts {
@@ -66,21 +73,11 @@ func sectionBlocks(s knowledge.Section, full bool) []Block {
 				shown++
 			}
 		}
-		if full {
-			return blocks
-		}
 		if shown == 0 {
 			blocks = append(blocks, markdownBlocks(firstLines(s.Body, summaryLines), "")...)
 		}
 	} else {
-		body := s.Body
-		if !full {
-			body = firstLines(body, summaryLines)
-		}
-		blocks = append(blocks, markdownBlocks(body, "")...)
-		if full {
-			return blocks
-		}
+		blocks = append(blocks, markdownBlocks(firstLines(s.Body, summaryLines), "")...)
 	}
 	return blocks
 }
