@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -103,6 +104,8 @@ type query struct {
 	unknown float64
 	// prose: no line reads as an error (an operator's description).
 	prose bool
+	// scratch holds the candidates rankQuery made, until release.
+	scratch *rankScratch
 }
 
 // candidate carries the features of one section for one query.
@@ -140,6 +143,7 @@ func (ix *Index) Match(text string) Result {
 	q.votes = ix.votesFor(res.Signature)
 	cands := ix.rankQuery(q)
 	res.Matches, res.Abstained = ix.decide(q, cands)
+	q.release()
 	return res
 }
 
@@ -341,18 +345,26 @@ const scoreTop = 8
 func (ix *Index) rankQuery(q *query) []*candidate {
 	n := len(ix.sections)
 	nt := len(q.terms)
-	// One allocation for all candidates and one slab for their hits: a
-	// query allocating a hundred small objects pays for them in GC pauses,
-	// which is what a p99 latency sees.
-	cands := make([]*candidate, n)
-	arr := make([]candidate, n)
+	// The candidates, their hits and the per-section scratch come from a
+	// pool, reused query after query: a query allocating a candidate per
+	// section pays for it in GC pauses, which is what a p99 latency sees.
+	sc, _ := scratchPool.Get().(*rankScratch)
+	if sc == nil || len(sc.arr) != n {
+		sc = &rankScratch{arr: make([]candidate, n), cands: make([]*candidate, n), best: make([]float64, n), touched: make([]int, 0, n)}
+	}
+	q.scratch = sc
+	cands, arr, best := sc.cands, sc.arr, sc.best
 	for i := range cands {
-		arr[i].sec = i
+		arr[i] = candidate{sec: i}
 		cands[i] = &arr[i]
 	}
-	var slab []float64
-	best := make([]float64, n)
-	touched := make([]int, 0, n)
+	clear(best)
+	// Most queries touch a few dozen sections: room for 64 in one slab.
+	if len(sc.slab) < nt*64 {
+		sc.slab = make([]float64, nt*64)
+	}
+	slab := sc.slab
+	touched := sc.touched[:0]
 	for k, qt := range q.terms {
 		touched = touched[:0]
 		ix.related(qt.text, func(id int, factor float64) {
@@ -382,6 +394,7 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 					slab = make([]float64, nt*16)
 				}
 				cands[s].hits, slab = slab[:nt:nt], slab[nt:]
+				clear(cands[s].hits)
 			}
 			cands[s].hits[k] = best[s]
 			best[s] = 0
@@ -456,6 +469,27 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 		c.score = ev / (ev + evidenceMid)
 	}
 	return cands
+}
+
+// rankScratch is the memory of one rankQuery, kept in scratchPool between
+// queries of the same index size.
+type rankScratch struct {
+	arr     []candidate
+	cands   []*candidate
+	best    []float64
+	touched []int
+	slab    []float64 // the candidates' hits
+}
+
+var scratchPool sync.Pool
+
+// release returns a query's candidates to the pool once nothing refers to
+// them any more (the matches made from them are copies).
+func (q *query) release() {
+	if q.scratch != nil {
+		scratchPool.Put(q.scratch)
+		q.scratch = nil
+	}
 }
 
 // coverage is the IDF-weighted share of the input's error words that the

@@ -155,9 +155,11 @@ func (ix *Index) matchLine(no int, raw string) *lineVerdict {
 	// In a log, a line that does not read as an error is flagged only when
 	// it repeats an error string of the corpus.
 	if l.Level != "error" && l.Level != "warn" && !isErrorLike(l.Text) && cands[0].sigDeg == 0 {
+		q.release()
 		return nil
 	}
 	matches, abstain := ix.decide(q, cands)
+	q.release()
 	v := &lineVerdict{service: q.service}
 	for i, m := range matches {
 		if abstain && i > 0 {

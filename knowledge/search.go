@@ -27,6 +27,7 @@ func (ix *Index) Search(words string, n int) []Match {
 		m.Confidence = ""
 		out = append(out, m)
 	}
+	q.release()
 	return out
 }
 

@@ -602,7 +602,7 @@ func emitRaw(raw string, unit int, outer func(term)) {
 			outer(t)
 		}
 		parts := strings.FieldsFunc(seg, func(r rune) bool { return r == '_' || r == '.' || r == '-' })
-		if len(parts) > 1 || len(parts) == 1 && len(camelParts(parts[0])) > 1 {
+		if len(parts) > 1 || len(parts) == 1 && isCamel(parts[0]) {
 			whole := strings.ToLower(seg)
 			if !isNoise(whole) && len(whole) <= 48 {
 				// An identifier written with underscores (rate_limit,
@@ -644,11 +644,11 @@ func emitRaw(raw string, unit int, outer func(term)) {
 			if k == len(parts)-1 && k > 0 && fileExt[strings.ToLower(p)] && strings.Contains(seg, ".") {
 				continue
 			}
-			cp := camelParts(p)
-			if len(cp) == 1 {
+			if !isCamel(p) {
 				emitWord(p, unit, 1, emit)
 				continue
 			}
+			cp := camelParts(p)
 			// camelCase pieces weigh half: "OpenRouter" is not about routers,
 			// while "PermissionDenied" still meets "permission".
 			if len(parts) > 1 {
@@ -661,14 +661,28 @@ func emitRaw(raw string, unit int, outer func(term)) {
 	}
 }
 
+// isCamel reports whether camelParts would split seg, without splitting it.
+func isCamel(seg string) bool {
+	for i := 1; i < len(seg); i++ {
+		if isCamelBreak(seg, i) {
+			return true
+		}
+	}
+	return false
+}
+
+func isCamelBreak(seg string, i int) bool {
+	c := seg[i]
+	return isUpper(c) && (isLower(seg[i-1]) || (i+1 < len(seg) && isLower(seg[i+1]) && isUpper(seg[i-1])))
+}
+
 // camelParts splits camelCase: lower→Upper, or UPPER→Upper+lower
 // (HTTPServer → HTTP Server).
 func camelParts(seg string) []string {
 	var parts []string
 	start := 0
 	for i := 1; i < len(seg); i++ {
-		c := seg[i]
-		if isUpper(c) && (isLower(seg[i-1]) || (i+1 < len(seg) && isLower(seg[i+1]) && isUpper(seg[i-1]))) {
+		if isCamelBreak(seg, i) {
 			parts = append(parts, seg[start:i])
 			start = i
 		}
