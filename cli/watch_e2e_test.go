@@ -247,8 +247,10 @@ func TestWatchEngineRestart(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	// The watcher says it is reconnecting.
+	// Counted before sending: the answer can come before a count after.
+	next := len(r.fake.Messages(dm)) + 1
 	r.fake.SendText(dm, dm, "/alerts")
-	st := r.reply(t, dm, len(r.fake.Messages(dm))+1)
+	st := r.reply(t, dm, next)
 	if !strings.Contains(st.PlainText, "⚠️ pi reconnecting") {
 		t.Fatalf("/alerts while the engine is unreachable:\n%s", st.PlainText)
 	}
