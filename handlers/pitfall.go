@@ -59,24 +59,21 @@ func sectionBlocks(s knowledge.Section, full bool) []Block {
 		// the parts alone would drop.
 		return append(blocks, markdownBlocks(s.Body, "")...)
 	}
-	if len(s.Parts) > 0 {
-		shown := 0
-		for _, pl := range partLabels {
-			if pl.kind != knowledge.PartCause && pl.kind != knowledge.PartFix && pl.kind != knowledge.PartRule {
+	shown := 0
+	for _, pl := range partLabels {
+		if pl.kind != knowledge.PartCause && pl.kind != knowledge.PartFix && pl.kind != knowledge.PartRule {
+			continue
+		}
+		for _, p := range s.Parts {
+			if p.Kind != pl.kind {
 				continue
 			}
-			for _, p := range s.Parts {
-				if p.Kind != pl.kind {
-					continue
-				}
-				blocks = append(blocks, markdownBlocks(p.Text, "**"+pl.label+"** — ")...)
-				shown++
-			}
+			blocks = append(blocks, markdownBlocks(p.Text, "**"+pl.label+"** — ")...)
+			shown++
 		}
-		if shown == 0 {
-			blocks = append(blocks, markdownBlocks(firstLines(s.Body, summaryLines), "")...)
-		}
-	} else {
+	}
+	if shown == 0 {
+		// No why nor what to do labelled: the section's first lines.
 		blocks = append(blocks, markdownBlocks(firstLines(s.Body, summaryLines), "")...)
 	}
 	return blocks

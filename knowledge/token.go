@@ -545,7 +545,7 @@ func tokenize(text string, unitBase int, emit func(term)) int {
 // option: one or two dashes after a space, a quote or the line's start.
 // One-letter options (-X, -d) say too little to count.
 func isOption(text string, start int) bool {
-	if start == 0 || text[start-1] != '-' || !isAlpha(string(asciiLowerByte(text[start]))) {
+	if start == 0 || text[start-1] != '-' || !isLower(text[start]) && !isUpper(text[start]) {
 		return false
 	}
 	k := start - 1
@@ -553,13 +553,6 @@ func isOption(text string, start int) bool {
 		k--
 	}
 	return k == 0 || strings.IndexByte(" \t'\"=([", text[k-1]) >= 0
-}
-
-func asciiLowerByte(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
 }
 
 // foldPhrases folds accents and rewrites multi-word phrases, matched without
