@@ -118,6 +118,11 @@ func TestInferService(t *testing.T) {
 		"dial tcp 127.0.0.1:6333: connect: connection refused": "qdrant",
 		"dial tcp 127.0.0.1:3100: connect: connection refused": "",
 		"curl http://example.org:4000/":                        "",
+		// A data source name or a plugin id is not a container, and the
+		// host a lookup failed on is the peer, not the erring service.
+		`logger=tsdb.postgres dsName=PostgreSQL-n8n level=error msg="Query error" error="dial tcp: lookup postgresql on 127.0.0.11:53: no such host"`: "",
+		`logger=tsdb.postgres pluginId=grafana-postgresql-datasource level=error msg="Check health failed"`:                                           "",
+		`javisi_grafana  | logger=tsdb.postgres level=error error="dial tcp: lookup postgresql on 127.0.0.11:53: no such host"`:                       "grafana",
 	} {
 		if got := ix.Match(text).Service; got != want {
 			t.Errorf("service of %q = %q, want %q", text, got, want)

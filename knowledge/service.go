@@ -27,10 +27,7 @@ func (ix *Index) inferService(lines []Line) string {
 	// Container names: <project>_<service>[_N] or <project>-<service>-N.
 	for _, l := range lines {
 		for _, w := range wordRE.FindAllString(l.Raw, -1) {
-			if !strings.ContainsAny(w, "_-") {
-				continue
-			}
-			if s := ix.serviceOf(w, false); s != "" {
+			if s := ix.containerService(w); s != "" {
 				return s
 			}
 		}
@@ -43,12 +40,18 @@ func (ix *Index) inferService(lines []Line) string {
 			other = append(other, l)
 		}
 	}
+	// A service named as the host a lookup failed on is the peer the
+	// erring program wanted to reach (Grafana's "lookup postgresql … no
+	// such host"): never the service the text is about.
 	for _, group := range [][]Line{errLines, other} {
 		for _, l := range group {
+			prev := ""
 			for _, w := range wordRE.FindAllString(strings.ToLower(l.Text), -1) {
-				if w = strings.Trim(w, ".-_"); ix.hasService(w) {
+				w = strings.Trim(w, ".-_")
+				if ix.hasService(w) && prev != "lookup" {
 					return w
 				}
+				prev = w
 			}
 		}
 	}
@@ -74,6 +77,22 @@ var defaultPorts = map[string]string{
 }
 
 var localPortRE = regexp.MustCompile(`(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]):(\d{2,5})\b`)
+
+// containerService is the service a word names when it reads as a compose
+// container name: lower-case, as Compose writes every project and service
+// name, with the service as its last part (javisi_nocodb, javisi-n8n-1).
+// A data source called PostgreSQL-n8n or a plugin id such as
+// grafana-postgresql-datasource are not containers.
+func (ix *Index) containerService(w string) string {
+	if !strings.ContainsAny(w, "_-") || strings.ToLower(w) != w {
+		return ""
+	}
+	comps := strings.FieldsFunc(replicaRE.ReplaceAllString(w, ""), func(r rune) bool { return r == '_' || r == '-' })
+	if len(comps) < 2 || !ix.hasService(comps[len(comps)-1]) {
+		return ""
+	}
+	return comps[len(comps)-1]
+}
 
 // hasService reports whether s is one of the stack's service names.
 func (ix *Index) hasService(s string) bool {
