@@ -65,6 +65,10 @@ var (
 )
 
 const (
+	// aroundWeight is what a line around the error (the command run, a
+	// "Connecting to…") weighs, its words and its word pairs, next to the
+	// error lines.
+	aroundWeight  = 0.6
 	coverageFloor = 0.3
 	pairRank      = 0.05 // how much shared word pairs weigh in the ranking
 	marginCap     = 3.0
@@ -232,7 +236,7 @@ func (ix *Index) buildQuery(lines []Line) *query {
 			// still says something, at a lower weight, but what the error
 			// is, and so how much of it a section explains, is in the
 			// error lines.
-			add(l.Text, false, 0.6)
+			add(l.Text, false, aroundWeight)
 			continue
 		}
 		// A quoted error message inside an error line is the error itself;
@@ -743,7 +747,9 @@ func lengthPenalty(q *query) float64 {
 }
 
 // pairHits adds, per section, the weight of the input's neighbouring word
-// pairs (from the error lines) that the section has as neighbours too.
+// pairs that the section has as neighbours too: the error lines' pairs, and
+// those of the lines around them at aroundWeight (a command's pairs say
+// where, like its words).
 func (ix *Index) pairHits(q *query, cands []*candidate) {
 	type qp struct {
 		key uint64
@@ -751,16 +757,31 @@ func (ix *Index) pairHits(q *query, cands []*candidate) {
 	}
 	var pairs []qp
 	seen := map[uint64]bool{}
+	var errs, around []string
 	for _, l := range q.lines {
-		forPairs(l.Text, func(a, b string) {
-			k := pairKey(a, b)
-			if seen[k] {
-				return
-			}
-			seen[k] = true
-			w := (ix.termIDF(a) + ix.termIDF(b)) / 2
-			pairs = append(pairs, qp{k, w})
-		})
+		if l.Level == "error" || isErrorLike(l.Text) {
+			errs = append(errs, l.Text)
+		} else {
+			around = append(around, l.Text)
+		}
+	}
+	if len(errs) == 0 {
+		errs, around = around, nil
+	}
+	for _, g := range []struct {
+		lines []string
+		f     float64
+	}{{errs, 1}, {around, aroundWeight}} {
+		for _, text := range g.lines {
+			forPairs(text, func(a, b string) {
+				k := pairKey(a, b)
+				if seen[k] {
+					return
+				}
+				seen[k] = true
+				pairs = append(pairs, qp{k, g.f * (ix.termIDF(a) + ix.termIDF(b)) / 2})
+			})
+		}
 	}
 	if len(pairs) == 0 {
 		return

@@ -3,6 +3,7 @@ package knowledge
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -237,5 +238,36 @@ func TestVotesReorder(t *testing.T) {
 	other := ix.Match(`ERROR [ExceptionHandler] error: password authentication failed for user "nocodb"`)
 	if other.Matches[0].ID != "41.1" {
 		t.Errorf("votes leaked to another error: %+v", other.Matches[0])
+	}
+}
+
+// The word pairs of a line around the error (the command run) weigh
+// aroundWeight, as its words do: the pairs a section shares with the
+// command alone count that much less than had the command been the error.
+func TestAroundPairsWeighLess(t *testing.T) {
+	ix := benchIndex(t)
+	cmd := "sudo tailscale up --login-server=https://singa.ewutelo.cloud --hostname=workstation-pi"
+	errText := "backend error: authkey already used"
+	pairsOf := func(cmdLevel string) float64 {
+		q := &query{lines: []Line{{No: 1, Text: cmd, Level: cmdLevel}, {No: 2, Text: errText, Level: "error"}}}
+		cands := make([]*candidate, len(ix.sections))
+		for i := range cands {
+			cands[i] = &candidate{sec: i, hits: []float64{1}}
+		}
+		ix.pairHits(q, cands)
+		for _, c := range cands {
+			if ix.sections[c.sec].ID == "0.6" {
+				return c.pairs
+			}
+		}
+		t.Fatal("no section 0.6")
+		return 0
+	}
+	asError, around := pairsOf("error"), pairsOf("")
+	if asError == 0 {
+		t.Fatal("section 0.6 shares no word pair with the tailscale up command")
+	}
+	if got := around / asError; math.Abs(got-aroundWeight) > 1e-9 {
+		t.Errorf("pairs around the error / as the error = %.3f, want %.2f", got, aroundWeight)
 	}
 }
