@@ -271,3 +271,14 @@ func TestAroundPairsWeighLess(t *testing.T) {
 		t.Errorf("pairs around the error / as the error = %.3f, want %.2f", got, aroundWeight)
 	}
 }
+
+// Tailscale's control server is what --login-server names: tailscaled
+// failing to fetch its control key points to §0.6 (Headscale unreachable),
+// not to the sections that happen to say "key" or "fetch".
+func TestControlServerIsLoginServer(t *testing.T) {
+	ix := benchIndex(t)
+	res := ix.Match(`tailscaled[588]: control: fetch control key: Get "https://singa.ewutelo.cloud/key?v=117": context deadline exceeded`)
+	if len(res.Matches) == 0 || res.Matches[0].ID != "0.6" {
+		t.Errorf("nearest section %+v, want 0.6 first", res.Matches)
+	}
+}

@@ -199,6 +199,11 @@ var phrases = []struct{ from, to string }{
 	{"resolution dns", "dns resolution"},
 	{"health checks", "healthcheck"},
 	{"health-check", "healthcheck"},
+	// Tailscale's control server is what its --login-server flag names
+	// (Headscale, here): "fetch control key", "control server key".
+	{"control server", "control server loginserver"},
+	{"control key", "control key loginserver"},
+	{"coordination server", "coordination server loginserver"},
 }
 
 // synonyms maps folded French (and a few English) words to one canonical
