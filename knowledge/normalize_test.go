@@ -175,3 +175,13 @@ func TestLogfmtContext(t *testing.T) {
 		t.Fatalf("context = %q, want the logger and the data source without the timestamp", l.Context)
 	}
 }
+
+// A hexadecimal literal is a number, whatever its length; a word that only
+// starts like one is not.
+func TestHexLiteralIsNoise(t *testing.T) {
+	for w, want := range map[string]bool{"0x0": true, "0x1f": true, "0x7fff": true, "0xdeadbeef": true, "0xz": false, "oxford": false, "0x1g": false} {
+		if got := isNoise(w); got != want {
+			t.Errorf("isNoise(%q) = %v, want %v", w, got, want)
+		}
+	}
+}

@@ -437,6 +437,7 @@ timestamp debug info warn warning error errors exception exceptions failed failu
 check checking health status state starting retrying retry attempt attempts again later
 please try see more details detail log logs output input config configuration load loading
 loaded init initialize initializing server client listen listening port address bind
+nil null bool int string struct func interface ptr
 `) {
 		m[stem(w)] = true
 	}
@@ -740,6 +741,10 @@ func isNoise(w string) bool {
 	}
 	// Hex ids (container ids, hashes, request ids): all hex, some digits.
 	if digits > 0 && digits+hex == len(w) && len(w) >= 8 {
+		return true
+	}
+	// A hexadecimal literal (Mode:0x0, flags 0x1f) is a number.
+	if len(w) > 2 && w[:2] == "0x" && digits+hex == len(w)-1 {
 		return true
 	}
 	// Words that are mostly digits (blob872957069, v12345678).
