@@ -806,11 +806,12 @@ func (ix *Index) pairHits(q *query, cands []*candidate) {
 	}
 }
 
-var underPathRE = regexp.MustCompile(`(?:https?://[A-Za-z0-9.-]+(?::\d+)?|(?:^|\s)|[\s"'(])/([A-Za-z0-9_-]+)(?:/|$|[\s"')])`)
+var underPathRE = regexp.MustCompile(`(?:https?://[A-Za-z0-9.-]+(?::\d+)?|\b[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?::\d+)?|(?:^|\s)|[\s"'(=])/([A-Za-z0-9_-]+)(?:/|$|[\s"')])`)
 
 // servedUnderPath reports whether a line names a known service as the first
-// segment of a URL's path (https://example.org/grafana/) or as a lone path
-// (/n8n/): the service served under a sub-path.
+// segment of a URL's path (https://example.org/grafana/, or without its
+// scheme: example.org/n8n/), as a lone path (/n8n/) or as a path setting's
+// value (N8N_PATH=/n8n/): the service served under a sub-path.
 func (ix *Index) servedUnderPath(text string) bool {
 	if !strings.Contains(text, "/") {
 		return false

@@ -282,3 +282,23 @@ func TestControlServerIsLoginServer(t *testing.T) {
 		t.Errorf("nearest section %+v, want 0.6 first", res.Matches)
 	}
 }
+
+// A service under a sub-path is recognised in a URL with or without its
+// scheme, as a lone path and as a path setting's value; a file path whose
+// first directory is not a service is not one.
+func TestServedUnderPath(t *testing.T) {
+	ix := benchIndex(t)
+	for text, want := range map[string]bool{
+		"https://javisi.ewutelo.cloud/grafana/ redirects forever":  true,
+		"servir n8n sous javisi.ewutelo.cloud/n8n/ : page blanche": true,
+		"with N8N_PATH=/n8n/ the editor stays blank":               true,
+		"Caddy: handle_path /qdrant/* strips the prefix":           true,
+		"open /etc/caddy/Caddyfile: permission denied":             false,
+		"assets load from javisi.ewutelo.cloud/assets/ instead":    false,
+		"see docs/n8n/README.md":                                   false,
+	} {
+		if got := ix.servedUnderPath(text); got != want {
+			t.Errorf("servedUnderPath(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
