@@ -185,3 +185,15 @@ func TestHexLiteralIsNoise(t *testing.T) {
 		}
 	}
 }
+
+// "likes" is a count of votes here (model_scores.likes, likeRatio), not the
+// preposition: it must survive stop-word removal, on both sides.
+func TestLikesIsAWord(t *testing.T) {
+	for _, text := range []string{"12 likes et 0 dislike", "score = (likeRatio * 40)"} {
+		found := false
+		tokenize(text, 0, func(tm term) { found = found || tm.text == stem("likes") })
+		if !found {
+			t.Errorf("%q: no term for likes", text)
+		}
+	}
+}

@@ -368,7 +368,7 @@ essaie essaye essayer tente tenter
 im i'm i've i'd we're you're it's that's there's going gonna want wants wanted need needs
 needed tried try trying anything something nothing everything always never now today
 tomorrow yesterday really actually definitely although though because since while whether
-seems seem seemed looks look looked like keep keeps kept already come comes came go goes went
+seems seem seemed looks look looked keep keeps kept already come comes came go goes went
 know think thought saw able anyone someone anybody somebody why okay ok hey hi thanks please
 `)
 	m := make(map[string]bool, len(words))
