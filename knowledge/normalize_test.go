@@ -197,3 +197,11 @@ func TestLikesIsAWord(t *testing.T) {
 		}
 	}
 }
+
+// An API's "Authentication Error" and the corpus's "requires
+// Authorization: Bearer" name one concern: a missing or wrong credential.
+func TestAuthenticationIsAuthorization(t *testing.T) {
+	if a, b := stem("authentication"), stem("authorization"); a != b {
+		t.Errorf("stem(authentication)=%q, stem(authorization)=%q", a, b)
+	}
+}

@@ -284,6 +284,7 @@ var synonyms = map[string]string{
 	"modifications": "change", "modified": "change", "modify": "change", "changed": "change", "changes": "change",
 	"edited":       "change",
 	"unauthorized": "authorization", "unauthorised": "authorization", "non-autorise": "authorization",
+	"authentication": "authorization", "authenticate": "authorization", "authenticated": "authorization", "unauthenticated": "authorization",
 	// PostgreSQL calls its users roles.
 	"role": "user", "roles": "user",
 	// A package repository, whatever the language calls it.
