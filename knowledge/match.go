@@ -112,8 +112,10 @@ type query struct {
 	lineTerms []map[int]int
 	// unknown is the weight of the error words the corpus has never seen.
 	unknown float64
-	// prose: no line reads as an error (an operator's description).
-	prose bool
+	// errLine tells, per line, whether it reads as an error; prose: none
+	// does (an operator's description).
+	errLine []bool
+	prose   bool
 	// scratch holds the candidates rankQuery made, until release.
 	scratch *rankScratch
 }
@@ -182,7 +184,7 @@ func (ix *Index) buildQuery(lines []Line) *query {
 			errLine[i], anyErr = true, true
 		}
 	}
-	q.prose = !anyErr
+	q.errLine, q.prose = errLine, !anyErr
 	seen := map[string]int{}
 	unitSeen := map[string]int{}
 	unit := 0
@@ -681,7 +683,7 @@ func (ix *Index) supportingLines(q *query, c *candidate) []int {
 	for i, set := range q.lineTerms {
 		hit := 0.0
 		for k, v := range c.hits {
-			if id, ok := ix.vocab[q.terms[k].text]; ok && v > 0 && set[id] > 0 {
+			if id, ok := ix.vocab[q.terms[k].text]; ok && v > 0 && inSet(set, id) {
 				hit += v
 			}
 		}
@@ -694,6 +696,8 @@ func (ix *Index) supportingLines(q *query, c *candidate) []int {
 	}
 	return out
 }
+
+func inSet(set map[int]int, id int) bool { _, ok := set[id]; return ok }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
@@ -763,15 +767,12 @@ func (ix *Index) pairHits(q *query, cands []*candidate) {
 	var pairs []qp
 	seen := map[uint64]bool{}
 	var errs, around []string
-	for _, l := range q.lines {
-		if l.Level == "error" || isErrorLike(l.Text) {
+	for i, l := range q.lines {
+		if q.errLine[i] || q.prose {
 			errs = append(errs, l.Text)
 		} else {
 			around = append(around, l.Text)
 		}
-	}
-	if len(errs) == 0 {
-		errs, around = around, nil
 	}
 	for _, g := range []struct {
 		lines []string

@@ -249,7 +249,7 @@ func TestAroundPairsWeighLess(t *testing.T) {
 	cmd := "sudo tailscale up --login-server=https://singa.ewutelo.cloud --hostname=workstation-pi"
 	errText := "backend error: authkey already used"
 	pairsOf := func(cmdLevel string) float64 {
-		q := &query{lines: []Line{{No: 1, Text: cmd, Level: cmdLevel}, {No: 2, Text: errText, Level: "error"}}}
+		q := &query{lines: []Line{{No: 1, Text: cmd, Level: cmdLevel}, {No: 2, Text: errText, Level: "error"}}, errLine: []bool{cmdLevel == "error", true}}
 		cands := make([]*candidate, len(ix.sections))
 		for i := range cands {
 			cands[i] = &candidate{sec: i, hits: []float64{1}}

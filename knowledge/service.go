@@ -109,21 +109,17 @@ func (ix *Index) hasService(s string) bool {
 // when raw is true (a compose prefix names the service even if unknown).
 func (ix *Index) serviceOf(name string, raw bool) string {
 	n := strings.ToLower(replicaRE.ReplaceAllString(name, ""))
-	for _, s := range ix.services {
-		if n == s {
-			return s
-		}
+	if ix.hasService(n) {
+		return n
 	}
 	comps := strings.FieldsFunc(n, func(r rune) bool { return r == '_' || r == '-' || r == '.' })
 	// The service is the last known component: javisi_nocodb, javisi-n8n.
 	for i := len(comps) - 1; i >= 0; i-- {
-		for _, s := range ix.services {
-			if comps[i] == s && (i > 0 || len(comps) == 1 || raw) {
-				if raw && i == 0 && len(comps) > 1 {
-					return n // "openclaw-gateway" is its own service
-				}
-				return s
+		if ix.hasService(comps[i]) && (i > 0 || len(comps) == 1 || raw) {
+			if raw && i == 0 && len(comps) > 1 {
+				return n // "openclaw-gateway" is its own service
 			}
+			return comps[i]
 		}
 	}
 	if raw {
