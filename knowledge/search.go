@@ -36,11 +36,17 @@ var (
 	ErrBinary = errors.New("this looks like binary data, not text: paste an error or send a .log/.txt file")
 )
 
-// TooLargeError says an input is over the configured limit.
+// TooLargeError says an input is over the configured limit. A reader that
+// stopped at the limit knows only that (Size = Limit+1): the size is then
+// not given.
 type TooLargeError struct{ Size, Limit int64 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("input is %s, over the %s limit: send the part around the error (or raise knowledge.max_input_mb)", humanBytes(e.Size), humanBytes(e.Limit))
+	size := ""
+	if e.Size > e.Limit+1 {
+		size = " " + humanBytes(e.Size) + ","
+	}
+	return fmt.Sprintf("input is%s over the %s limit: send the part around the error (or raise knowledge.max_input_mb)", size, humanBytes(e.Limit))
 }
 
 // CheckInput rejects what cannot be diagnosed: nothing, binary data, or more
