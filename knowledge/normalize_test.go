@@ -205,3 +205,16 @@ func TestAuthenticationIsAuthorization(t *testing.T) {
 		t.Errorf("stem(authentication)=%q, stem(authorization)=%q", a, b)
 	}
 }
+
+// A reader that stopped at the limit does not know the size: the message
+// does not pretend it does; a known size is given.
+func TestTooLargeMessage(t *testing.T) {
+	cut := (&TooLargeError{Size: 20<<20 + 1, Limit: 20 << 20}).Error()
+	if !strings.HasPrefix(cut, "input is over the 20 MB limit") {
+		t.Errorf("cut at the limit: %q", cut)
+	}
+	known := (&TooLargeError{Size: 50 << 20, Limit: 20 << 20}).Error()
+	if !strings.HasPrefix(known, "input is 50 MB, over the 20 MB limit") {
+		t.Errorf("known size: %q", known)
+	}
+}
