@@ -65,6 +65,8 @@ type Index struct {
 	// pairs holds, per section, the unordered pairs of neighbouring words
 	// (within pairWindow): "sudo password" meets "mot de passe sudo".
 	pairs []map[uint64]bool
+	// pathSecs lists, per absolute path the corpus names, its sections.
+	pathSecs map[string][]int
 
 	votes atomic.Pointer[Votes]
 
@@ -178,6 +180,7 @@ func NewIndex(sections []Section, services []string) *Index {
 			ix.addSignature(i, sig)
 		}
 	}
+	ix.indexPaths()
 	return ix
 }
 

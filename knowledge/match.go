@@ -40,6 +40,12 @@ const (
 // Only the error lines count for coverage: a command line around the error
 // (`tailscale up --login-server…`) matching a section says where, not what.
 //
+// A file error names the file it failed on; the section naming that path or
+// the deepest directory above it (paths.go) ranks pathBoost times higher and
+// has pathEvidence times the evidence: EACCES on /home/node/.openclaw/canvas
+// is the volume's owner (§11.2), not the Docker socket's (§11.13), though
+// the socket's section has every word of the error but the path.
+//
 // The constants were fitted on the development set, testdata/match and the
 // held-out sets 1 to 8 and 11 to 15 (none of them blind any more: sets 4
 // to 8 and 11 to 17 were each measured once, blind, before use; sets 9,
@@ -67,6 +73,8 @@ var (
 	evidenceMid     = 3.0
 	unknownScale    = 3.0 // weight of never-seen error words that halves evidence at 9
 	containerWeight = 0.3 // a container name's words: where, not what
+	pathBoost       = 2.5
+	pathEvidence    = 1.5
 )
 
 const (
@@ -129,6 +137,8 @@ type candidate struct {
 	pairs    float64 // IDF mass of the input's word pairs the section has too
 	sigText  string
 	sigLine  int
+	path     string    // the directory of a failing file the section names
+	pathLine int       // the input line of that file error
 	hits     []float64 // per query term: its contribution (0: absent)
 	rank     float64
 	score    float64
@@ -430,8 +440,12 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 	}
 	ix.signatureHits(q, cands)
 	ix.pairHits(q, cands)
+	ix.pathHits(q, cands)
 	for _, c := range cands {
 		c.rank = c.bm25 * (1 + c.sigDeg) * (1 + pairRank*math.Log1p(c.pairs))
+		if c.path != "" {
+			c.rank *= pathBoost
+		}
 		if ix.sections[c.sec].Archived {
 			c.rank *= 0.8
 		}
@@ -474,6 +488,9 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 		ev /= math.Sqrt(1 + q.unknown/us)
 		if q.service != "" && ix.about(c.sec, q.service) {
 			ev *= aboutEvidence
+		}
+		if c.path != "" {
+			ev *= pathEvidence
 		}
 		if i == 0 {
 			ev *= math.Exp(runnerCov * runnerUp.coverage)
@@ -633,6 +650,12 @@ func (ix *Index) toMatch(q *query, c *candidate, abstain bool, top *candidate) M
 	if c.sigText != "" {
 		m.Evidence = append(m.Evidence, fmt.Sprintf("line %d: corpus error «%s»", c.sigLine, clip(c.sigText, 90)))
 		m.Lines = append(m.Lines, c.sigLine)
+	}
+	if c.path != "" {
+		m.Evidence = append(m.Evidence, fmt.Sprintf("line %d: fails on %s, which the section names", c.pathLine, c.path))
+		if len(m.Lines) == 0 {
+			m.Lines = append(m.Lines, c.pathLine)
+		}
 	}
 	type hit struct {
 		text string

@@ -304,6 +304,10 @@ func TestSweep(t *testing.T) {
 	if a := os.Getenv("AB"); a != "" {
 		fmt.Sscan(a, &aboutEvidence, &runnerCov)
 	}
+	if a := os.Getenv("PB"); a != "" {
+		defer func(b, e float64) { pathBoost, pathEvidence = b, e }(pathBoost, pathEvidence)
+		fmt.Sscan(a, &pathBoost, &pathEvidence)
+	}
 	if a := os.Getenv("CW"); a != "" {
 		fmt.Sscan(a, &containerWeight)
 	}
