@@ -48,8 +48,8 @@ const (
 //
 // The constants were fitted on the development set, testdata/match and the
 // held-out sets 1 to 8 and 11 to 15 (none of them blind any more: sets 4
-// to 8 and 11 to 17 were each measured once, blind, before use; sets 9,
-// 10, 16 and 17 are kept out of tuning — testdata/heldout/README.md has
+// to 8 and 11 to 21 were each measured once, blind, before use; sets 9,
+// 10 and 16 to 21 are kept out of tuning — testdata/heldout/README.md has
 // the figures).
 // The two priors came from a logistic fit of the decision features,
 // cross-validated by set (each set scored by a fit on the others), where
