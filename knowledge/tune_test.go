@@ -308,6 +308,10 @@ func TestSweep(t *testing.T) {
 		defer func(b, e float64) { pathBoost, pathEvidence = b, e }(pathBoost, pathEvidence)
 		fmt.Sscan(a, &pathBoost, &pathEvidence)
 	}
+	if a := os.Getenv("UQ"); a != "" {
+		defer func(v float64) { unquotedEvidence = v }(unquotedEvidence)
+		fmt.Sscan(a, &unquotedEvidence)
+	}
 	if a := os.Getenv("CW"); a != "" {
 		fmt.Sscan(a, &containerWeight)
 	}
