@@ -65,8 +65,10 @@ type Index struct {
 	// pairs holds, per section, the unordered pairs of neighbouring words
 	// (within pairWindow): "sudo password" meets "mot de passe sudo".
 	pairs []map[uint64]bool
-	// pathSecs lists, per absolute path the corpus names, its sections.
-	pathSecs map[string][]int
+	// pathSecs lists, per absolute path the corpus names, its sections;
+	// maxPathDepth is the number of components of the deepest.
+	pathSecs     map[string][]int
+	maxPathDepth int
 
 	votes atomic.Pointer[Votes]
 

@@ -11,8 +11,15 @@ func TestFailedPaths(t *testing.T) {
 		"Error: EACCES: permission denied, mkdir '/home/node/.openclaw/canvas'":                   {"/home/node/.openclaw/canvas"},
 		"open /etc/headscale/config.yaml: no such file or directory":                              {"/etc/headscale/config.yaml"},
 		"Warning: Identity file C:/Users/op/.ssh/deploy not accessible: No such file.":            {"/Users/op/.ssh/deploy"},
-		"mkdir: impossible de créer « /srv/data/x » : Permission refusée":                         {"/srv/data/x"},
 		"chmod: changing permissions of '/var/lib/postgresql/18/docker': Operation not permitted": {"/var/lib/postgresql/18/docker"},
+		// glibc and coreutils in French: « » with no-break spaces.
+		"touch: impossible de faire un touch «\u00a0/srv/data/x/y\u00a0»: Aucun fichier ou dossier de ce type": {"/srv/data/x/y"},
+		"mkdir: impossible de créer le répertoire «\u00a0/srv/données/x\u00a0»: Permission non accordée":       {"/srv/données/x"},
+		"cp: impossible de créer « /srv/app/state/a »: Système de fichiers accessible en lecture seulement":    {"/srv/app/state/a"},
+		// Cleaned: a trailing full stop, slash, "..".
+		"EACCES: permission denied, scandir /srv/app/state/x/..": {"/srv/app/state"},
+		// The failing field of a JSON line is read with its message.
+		`{"level":"error","msg":"cannot open","path":"/srv/app/state/db"}`: {"/srv/app/state/db"},
 		// A URL's path is not a file; a path on a line that reports no
 		// failure on a file is not the failing one.
 		"GET https://cut.ewutelo.cloud/api/projects: permission denied": nil,
@@ -30,35 +37,73 @@ func TestFailedPaths(t *testing.T) {
 	}
 }
 
+const pathCorpus = "# T\n\n## 1. App\n\n" +
+	"### 1.1 Socket refused\n\n**Symptome** : `Error: EACCES: permission denied, mkdir` when the main agents start: the socket /var/run/app.sock is refused.\n\n**Fix** : group_add.\n\n" +
+	"### 1.2 Data volume\n\n**Symptome** : `Error: EACCES: permission denied` when the app writes under /srv/app/state.\n\n**Fix** : chown 1000:1000.\n\n" +
+	"### 1.3 Logs\n\nLogs go to /srv/app, rotated daily.\n\n" +
+	"### 1.4 Binaries\n\nInstalled under /usr/local/bin by the role.\n"
+
+func pathIndex(t *testing.T) *Index {
+	t.Helper()
+	secs, err := Parse("t.md", []byte(pathCorpus))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewIndex(secs, nil)
+}
+
+func evidenceOf(m Match) string { return strings.Join(m.Evidence, " | ") }
+
 // A permission error's words are the same for every file; the path it fails
 // on tells which pitfall: the section that names the deepest directory of
 // that path (/srv/app/state, not /srv/app) wins over one that has more of
 // the error's words.
 func TestFailedPathNamesTheSection(t *testing.T) {
-	md := "# T\n\n## 1. App\n\n" +
-		"### 1.1 Socket refused\n\n**Symptome** : `Error: EACCES: permission denied, mkdir` when the main agents start: the socket /var/run/app.sock is refused.\n\n**Fix** : group_add.\n\n" +
-		"### 1.2 Data volume\n\n**Symptome** : `Error: EACCES: permission denied` when the app writes under /srv/app/state.\n\n**Fix** : chown 1000:1000.\n\n" +
-		"### 1.3 Logs\n\nLogs go to /srv/app, rotated daily.\n\n" +
-		"### 1.4 Binaries\n\nInstalled under /usr/local/bin by the role.\n"
-	secs, err := Parse("t.md", []byte(md))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix := NewIndex(secs, nil)
+	ix := pathIndex(t)
 	res := ix.Match("Error: EACCES: permission denied, mkdir '/srv/app/state/agents/main'")
 	if len(res.Matches) == 0 || res.Matches[0].ID != "1.2" {
 		t.Fatalf("want §1.2 (names /srv/app/state) first, got %+v", res.Matches)
 	}
-	if ev := strings.Join(res.Matches[0].Evidence, " | "); !strings.Contains(ev, "line 1: fails on /srv/app/state") {
+	if ev := evidenceOf(res.Matches[0]); !strings.Contains(ev, "line 1: fails on /srv/app/state/agents/main, under /srv/app/state, which the section names") {
 		t.Errorf("evidence does not name the path: %s", ev)
 	}
-	// /usr/local/bin is not a failing file's directory here: no section wins
-	// by a path the error does not fail on.
-	res = ix.Match("Error: EACCES: permission denied, mkdir '/opt/other/place'")
-	for _, m := range res.Matches {
-		if strings.Contains(strings.Join(m.Evidence, " "), "fails on") {
-			t.Errorf("§%s credited with a path the corpus does not name: %v", m.ID, m.Evidence)
+	for _, m := range res.Matches[1:] {
+		if strings.Contains(evidenceOf(m), "fails on") {
+			t.Errorf("§%s credited with a shallower directory: %s", m.ID, evidenceOf(m))
 		}
+	}
+}
+
+// /srv/app names no file: a directory two deep is where many things live.
+func TestShallowDirectoryIsNoCredit(t *testing.T) {
+	ix := pathIndex(t)
+	res := ix.Match("Error: EACCES: permission denied, mkdir '/srv/app/other/place'")
+	for _, m := range res.Matches {
+		if strings.Contains(evidenceOf(m), "fails on") {
+			t.Errorf("§%s credited for /srv/app, two deep: %s", m.ID, evidenceOf(m))
+		}
+	}
+}
+
+// Two file errors whose paths the corpus names equally deep: each section
+// is credited with its own path and line.
+func TestEqualDepthPathsEachTheirOwn(t *testing.T) {
+	ix := pathIndex(t)
+	res := ix.Match("Error: EACCES: permission denied, open '/srv/app/state/x'\nError: EACCES: permission denied, connect '/var/run/app.sock'")
+	want := map[string]string{
+		"1.2": "line 1: fails on /srv/app/state/x, under /srv/app/state,",
+		"1.1": "line 2: fails on /var/run/app.sock, which",
+	}
+	for _, m := range res.Matches {
+		if w, ok := want[m.ID]; ok {
+			if !strings.Contains(evidenceOf(m), w) {
+				t.Errorf("§%s: evidence %q, want %q", m.ID, evidenceOf(m), w)
+			}
+			delete(want, m.ID)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("not among the matches: %v (%+v)", want, res.Matches)
 	}
 }
 
@@ -70,5 +115,21 @@ func TestEACCESOnStateDirIsTheVolume(t *testing.T) {
 	res := ix.Match("javisi_openclaw  | Error: EACCES: permission denied, mkdir '/home/node/.openclaw/canvas'")
 	if res.Abstained || len(res.Matches) == 0 || res.Matches[0].ID != "11.2" {
 		t.Fatalf("want §11.2 answered first, got abstained=%v %+v", res.Abstained, res.Matches)
+	}
+}
+
+// PostgreSQL 18's entrypoint cannot chmod its data directory: §3.1 (the
+// capabilities PG 18 needs, and its volume at /var/lib/postgresql) answers
+// on the path: the words alone leave it under the threshold.
+func TestChmodOnPGDataIsTheCapabilities(t *testing.T) {
+	ix := benchIndex(t)
+	res := ix.Match("javisi_postgresql  | fixing permissions on existing directory /var/lib/postgresql/18/docker ... \n" +
+		"javisi_postgresql  | chmod: changing permissions of '/var/lib/postgresql/18/docker': Operation not permitted\n" +
+		"javisi_postgresql exited with code 1")
+	if res.Abstained || len(res.Matches) == 0 || res.Matches[0].ID != "3.1" {
+		t.Fatalf("want §3.1 answered, got abstained=%v %+v", res.Abstained, res.Matches)
+	}
+	if ev := evidenceOf(res.Matches[0]); !strings.Contains(ev, "line 2: fails on /var/lib/postgresql/18/docker, under /var/lib/postgresql,") {
+		t.Errorf("evidence: %s", ev)
 	}
 }
