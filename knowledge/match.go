@@ -103,7 +103,8 @@ const (
 	marginCap     = 3.0
 	abstainBelow  = 0.5
 	highAbove     = 0.75
-	longQuery     = 12 // error words beyond which evidence is shrunk
+	longQuery     = 12  // error words beyond which evidence is shrunk
+	yieldBand     = 0.9 // see preferExplaining
 )
 
 type qterm struct {
@@ -481,6 +482,7 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 		}
 		c.coverage = ix.coverage(q, c)
 	}
+	preferExplaining(cands)
 	// A corpus of one section has no runner-up: nothing to compare with.
 	runnerUp := &candidate{}
 	if len(cands) > 1 {
@@ -518,6 +520,25 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 		c.score = ev / (ev + evidenceMid)
 	}
 	return cands
+}
+
+// preferExplaining: a first section that explains none of the error's
+// words (it matched the command run, the service, the host) yields to a
+// close runner-up, within yieldBand of its rank, that explains part of them
+// — "tailscale up --login-server=… --authkey=…" then "authkey already used"
+// is the used key (§0.7), not the login server (§0.6).
+func preferExplaining(cands []*candidate) {
+	if len(cands) < 2 || cands[0].hits == nil || cands[0].coverage >= 0.1 {
+		return
+	}
+	for i := 1; i < scoreTop && i < len(cands) && cands[i].hits != nil && cands[i].rank >= yieldBand*cands[0].rank; i++ {
+		if cands[i].coverage >= 0.3 {
+			c := cands[i]
+			copy(cands[1:i+1], cands[:i])
+			cands[0] = c
+			return
+		}
+	}
 }
 
 // rankScratch is the memory of one rankQuery, kept in scratchPool between

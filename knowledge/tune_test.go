@@ -107,6 +107,8 @@ func TestDumpFeatures(t *testing.T) {
 		{"s13", "testdata/heldout/set13.yaml"},
 		{"s14", "testdata/heldout/set14.yaml"},
 		{"s15", "testdata/heldout/set15.yaml"},
+		{"s22", "testdata/heldout/set22.yaml"},
+		{"s23", "testdata/heldout/set23.yaml"},
 	} {
 		b, err := os.ReadFile(set.file)
 		if err != nil {
@@ -199,7 +201,7 @@ func TestGaps(t *testing.T) {
 	}
 	secs, _ := Parse("x", DefaultCorpus)
 	ix := NewIndex(secs, DefaultServices)
-	for _, file := range []string{"../../shared/eval/dev-errors.yaml", "testdata/heldout/set1.yaml", "testdata/heldout/set2.yaml", "testdata/heldout/set3.yaml", "testdata/heldout/set4.yaml", "testdata/heldout/set5.yaml", "testdata/heldout/set6.yaml", "testdata/heldout/set7.yaml", "testdata/heldout/set8.yaml", "testdata/heldout/set11.yaml", "testdata/heldout/set12.yaml", "testdata/heldout/set13.yaml", "testdata/heldout/set14.yaml", "testdata/heldout/set15.yaml"} {
+	for _, file := range []string{"../../shared/eval/dev-errors.yaml", "testdata/heldout/set1.yaml", "testdata/heldout/set2.yaml", "testdata/heldout/set3.yaml", "testdata/heldout/set4.yaml", "testdata/heldout/set5.yaml", "testdata/heldout/set6.yaml", "testdata/heldout/set7.yaml", "testdata/heldout/set8.yaml", "testdata/heldout/set11.yaml", "testdata/heldout/set12.yaml", "testdata/heldout/set13.yaml", "testdata/heldout/set14.yaml", "testdata/heldout/set15.yaml", "testdata/heldout/set22.yaml", "testdata/heldout/set23.yaml"} {
 		b, _ := os.ReadFile(file)
 		cases, _ := ParseCases(b)
 		for _, c := range cases {
@@ -270,7 +272,7 @@ func TestSweep(t *testing.T) {
 	secs, _ := Parse("x", DefaultCorpus)
 	ix := NewIndex(secs, DefaultServices)
 	var sets [][]Case
-	for _, file := range []string{"../../shared/eval/dev-errors.yaml", "testdata/heldout/set1.yaml", "testdata/heldout/set2.yaml", "testdata/heldout/set3.yaml", "testdata/heldout/set4.yaml", "testdata/heldout/set5.yaml", "testdata/heldout/set6.yaml", "testdata/heldout/set7.yaml", "testdata/heldout/set8.yaml", "testdata/heldout/set11.yaml", "testdata/heldout/set12.yaml", "testdata/heldout/set13.yaml", "testdata/heldout/set14.yaml", "testdata/heldout/set15.yaml"} {
+	for _, file := range []string{"../../shared/eval/dev-errors.yaml", "testdata/heldout/set1.yaml", "testdata/heldout/set2.yaml", "testdata/heldout/set3.yaml", "testdata/heldout/set4.yaml", "testdata/heldout/set5.yaml", "testdata/heldout/set6.yaml", "testdata/heldout/set7.yaml", "testdata/heldout/set8.yaml", "testdata/heldout/set11.yaml", "testdata/heldout/set12.yaml", "testdata/heldout/set13.yaml", "testdata/heldout/set14.yaml", "testdata/heldout/set15.yaml", "testdata/heldout/set22.yaml", "testdata/heldout/set23.yaml"} {
 		b, _ := os.ReadFile(file)
 		cases, _ := ParseCases(b)
 		sets = append(sets, cases)

@@ -31,3 +31,15 @@ func TestUnquotedErrorIsAnotherError(t *testing.T) {
 		}
 	}
 }
+
+// The command run names the login server (§0.6); the error says the key
+// was used already (§0.7). §0.6 ranked a little higher on the command's
+// words, though it explains none of the error's: the one that does comes
+// first.
+func TestFirstAnswerExplainsTheError(t *testing.T) {
+	ix := benchIndex(t)
+	res := ix.Match("$ sudo tailscale up --login-server=https://singa.ewutelo.cloud --authkey=hskey-auth-0123\nbackend error: authkey already used")
+	if res.Abstained || len(res.Matches) == 0 || res.Matches[0].ID != "0.7" {
+		t.Fatalf("want §0.7 answered first, got abstained=%v %+v", res.Abstained, res.Matches)
+	}
+}
