@@ -274,10 +274,14 @@ var errorMarkers = []string{
 }
 
 // isErrorLike reports text that reads as an error message.
-func isErrorLike(text string) bool {
+func isErrorLike(text string) bool { return containsFolded(text, errorMarkers) }
+
+// containsFolded reports whether text, lower-cased and accents folded,
+// contains one of words (written folded).
+func containsFolded(text string, words []string) bool {
 	f := fold(text)
-	for _, m := range errorMarkers {
-		if strings.Contains(f, m) {
+	for _, w := range words {
+		if strings.Contains(f, w) {
 			return true
 		}
 	}

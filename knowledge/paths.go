@@ -33,15 +33,7 @@ var fileErrWords = []string{
 }
 
 // isFileError reports whether a line reports a failure on a file.
-func isFileError(text string) bool {
-	f := fold(text)
-	for _, w := range fileErrWords {
-		if strings.Contains(f, w) {
-			return true
-		}
-	}
-	return false
-}
+func isFileError(text string) bool { return containsFolded(text, fileErrWords) }
 
 // minPathDepth: a directory this deep or deeper says which file;
 // /usr/local or /var/lib do not.
