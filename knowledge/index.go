@@ -69,6 +69,8 @@ type Index struct {
 	// maxPathDepth is the number of components of the deepest.
 	pathSecs     map[string][]int
 	maxPathDepth int
+	// imageSecs lists, per image repository the corpus names, its sections.
+	imageSecs map[string][]int
 
 	votes atomic.Pointer[Votes]
 
@@ -183,6 +185,7 @@ func NewIndex(sections []Section, services []string) *Index {
 		}
 	}
 	ix.indexPaths()
+	ix.indexImages()
 	return ix
 }
 

@@ -45,7 +45,10 @@ const (
 // and have pathEvidence times the evidence (their margin over the runner-up
 // grows with the rank too): EACCES on /home/node/.openclaw/canvas is the
 // volume's owner (§11.2), not the Docker socket's (§11.13), though the
-// socket's section has every word of the error but the path.
+// socket's section has every word of the error but the path. An image that
+// cannot be pulled is credited the same way to the sections naming its
+// repository (`docker pull ghcr.io/google/cadvisor:v0.55.1`, "manifest
+// unknown": §8.3, whose cAdvisor tags have no v).
 //
 // A section that quotes the error strings it is about (its signatures) and
 // an error log that repeats none of them closely enough to count as a
@@ -154,12 +157,15 @@ type candidate struct {
 	pairs    float64 // IDF mass of the input's word pairs the section has too
 	sigText  string
 	sigLine  int
-	path     string    // the directory of a failing file the section names
-	pathFile string    // that failing file
-	pathLine int       // the input line of that file error
-	hits     []float64 // per query term: its contribution (0: absent)
-	rank     float64
-	score    float64
+	path     string // the directory of a failing file the section names
+	pathFile string // that failing file
+	pathLine int    // the input line of that file error
+	// pathImage: path is an image repository, pathFile the reference an
+	// image error could not pull.
+	pathImage bool
+	hits      []float64 // per query term: its contribution (0: absent)
+	rank      float64
+	score     float64
 }
 
 var quotedSegRE = regexp.MustCompile("\"([^\"]{3,})\"|'([^']{3,})'|`([^`]{3,})`|\\[([^\\]]{3,})\\]")

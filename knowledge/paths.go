@@ -103,18 +103,16 @@ type pathCredit struct {
 	sec       int
 	dir, file string
 	line      int
+	image     bool // dir is an image repository, file the reference pulled
 }
 
 // pathHits credits the sections that name the deepest directory (or the
 // file itself) of a path the input's file errors fail on.
 func (ix *Index) pathHits(q *query, cands []*candidate) {
-	if len(ix.pathSecs) == 0 {
+	if len(ix.pathSecs) == 0 && len(ix.imageSecs) == 0 {
 		return
 	}
 	paths := failedPaths(q.lines)
-	if len(paths) == 0 {
-		return
-	}
 	depth := 0
 	var credits []pathCredit
 	for _, fp := range paths {
@@ -131,12 +129,15 @@ func (ix *Index) pathHits(q *query, cands []*candidate) {
 					depth, credits = d, credits[:0]
 				}
 				for _, s := range ss {
-					credits = append(credits, pathCredit{s, cut, fp.path, fp.line})
+					credits = append(credits, pathCredit{s, cut, fp.path, fp.line, false})
 				}
 				break
 			}
 			cut = cut[:strings.LastIndexByte(cut, '/')]
 		}
+	}
+	if len(credits) == 0 {
+		credits = ix.imageCredits(q.lines)
 	}
 	if len(credits) == 0 {
 		return
@@ -149,13 +150,89 @@ func (ix *Index) pathHits(q *query, cands []*candidate) {
 	}
 	for _, c := range cands {
 		if pc, ok := bySec[c.sec]; ok && c.hits != nil {
-			c.path, c.pathFile, c.pathLine = pc.dir, pc.file, pc.line
+			c.path, c.pathFile, c.pathLine, c.pathImage = pc.dir, pc.file, pc.line, pc.image
 		}
 	}
 }
 
+// An image error names the image it could not pull, on its line ("manifest
+// for ghcr.io/google/cadvisor:v0.55.1 not found") or on the pull command
+// before it ("docker pull …" then "manifest unknown"). The sections naming
+// that image's repository — its tags, its registry — are about it.
+
+// imageRefRE finds image references: a repository of two parts or more,
+// with a registry host or a tag.
+var imageRefRE = regexp.MustCompile("(?:^|[\\s'\"(=,`\\[])((?:[a-z0-9-]+(?:\\.[a-z0-9-]+)+(?::[0-9]+)?/)?[a-z0-9._-]+(?:/[a-z0-9._-]+)+)(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?")
+
+// imageErrWords tell a line that reports an image that could not be pulled.
+var imageErrWords = []string{
+	"manifest unknown", "manifest for", "not found: manifest", "manifest not found", "no matching manifest",
+	"pull access denied", "failed to resolve reference", "repository does not exist",
+}
+
+// imageRefs returns the image repositories a text names, with the
+// reference as written.
+func imageRefs(text string) (repos, refs []string) {
+	for _, m := range imageRefRE.FindAllStringSubmatch(text, -1) {
+		repo := m[1]
+		first := repo[:strings.IndexByte(repo, '/')]
+		registry := strings.Contains(first, ".") && strings.ContainsFunc(first, func(r rune) bool { return r >= 'a' && r <= 'z' })
+		if !registry && m[2] == "" {
+			continue
+		}
+		repos, refs = append(repos, repo), append(refs, repo+m[2])
+	}
+	return repos, refs
+}
+
+// indexImages records which sections name each image repository.
+func (ix *Index) indexImages() {
+	ix.imageSecs = map[string][]int{}
+	for i := range ix.sections {
+		seen := map[string]bool{}
+		repos, _ := imageRefs(ix.sections[i].Body)
+		for _, r := range repos {
+			if !seen[r] {
+				seen[r] = true
+				ix.imageSecs[r] = append(ix.imageSecs[r], i)
+			}
+		}
+	}
+}
+
+// imageCredits: when a line of the input reports an image that could not
+// be pulled, the sections naming a repository any line of the input names.
+func (ix *Index) imageCredits(lines []Line) []pathCredit {
+	if len(ix.imageSecs) == 0 {
+		return nil
+	}
+	failed := false
+	for _, l := range lines {
+		if containsFolded(l.Text+"\n"+l.Context, imageErrWords) {
+			failed = true
+			break
+		}
+	}
+	if !failed {
+		return nil
+	}
+	var credits []pathCredit
+	for _, l := range lines {
+		repos, refs := imageRefs(l.Raw)
+		for k, r := range repos {
+			for _, s := range ix.imageSecs[r] {
+				credits = append(credits, pathCredit{s, r, refs[k], l.No, true})
+			}
+		}
+	}
+	return credits
+}
+
 // pathEvidenceLine is the evidence line of a path credit.
 func pathEvidenceLine(c *candidate) string {
+	if c.pathImage {
+		return fmt.Sprintf("line %d: image %s cannot be pulled; the section names %s", c.pathLine, c.pathFile, c.path)
+	}
 	if c.pathFile == c.path {
 		return fmt.Sprintf("line %d: fails on %s, which the section names", c.pathLine, c.path)
 	}

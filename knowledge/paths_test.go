@@ -133,3 +133,40 @@ func TestChmodOnPGDataIsTheCapabilities(t *testing.T) {
 		t.Errorf("evidence: %s", ev)
 	}
 }
+
+func TestImageRefs(t *testing.T) {
+	for text, want := range map[string][]string{
+		"docker pull ghcr.io/google/cadvisor:v0.55.1":                            {"ghcr.io/google/cadvisor"},
+		"Error response from daemon: manifest for grafana/loki:3.6.50 not found": {"grafana/loki"},
+		// Neither a registry nor a tag: a path, a subnet, "i/o".
+		"see inventory/hosts.yml, 172.20.1.0/24 and i/o timeout": nil,
+		// A URL's host and port are not a registry.
+		"curl http://127.0.0.1:4000/health/live": nil,
+	} {
+		got, _ := imageRefs(text)
+		if !slices.Equal(got, want) {
+			t.Errorf("imageRefs(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+// An image that cannot be pulled: the pull command names it, the daemon
+// only says "manifest unknown". §8.3 names the image (its tags have no v)
+// and answers on it; the words alone leave it under the threshold.
+func TestImagePullNamesTheSection(t *testing.T) {
+	ix := benchIndex(t)
+	res := ix.Match("$ docker pull ghcr.io/google/cadvisor:v0.54.0\nError response from daemon: manifest unknown")
+	if res.Abstained || len(res.Matches) == 0 || res.Matches[0].ID != "8.3" {
+		t.Fatalf("want §8.3 answered, got abstained=%v %+v", res.Abstained, res.Matches)
+	}
+	if ev := evidenceOf(res.Matches[0]); !strings.Contains(ev, "line 1: image ghcr.io/google/cadvisor:v0.54.0 cannot be pulled; the section names ghcr.io/google/cadvisor") {
+		t.Errorf("evidence: %s", ev)
+	}
+	// The same image named with no pull failure earns nothing.
+	res = ix.Match("$ docker pull ghcr.io/google/cadvisor:0.55.1\nStatus: Downloaded newer image for ghcr.io/google/cadvisor:0.55.1")
+	for _, m := range res.Matches {
+		if strings.Contains(evidenceOf(m), "cannot be pulled") {
+			t.Errorf("§%s credited without an image error: %s", m.ID, evidenceOf(m))
+		}
+	}
+}
