@@ -185,7 +185,7 @@ func NewIndex(sections []Section, services []string) *Index {
 		}
 	}
 	ix.indexPaths()
-	ix.indexImages()
+	ix.imageSecs = ix.sectionsNaming(imageRepos)
 	return ix
 }
 

@@ -157,15 +157,10 @@ type candidate struct {
 	pairs    float64 // IDF mass of the input's word pairs the section has too
 	sigText  string
 	sigLine  int
-	path     string // the directory of a failing file the section names
-	pathFile string // that failing file
-	pathLine int    // the input line of that file error
-	// pathImage: path is an image repository, pathFile the reference an
-	// image error could not pull.
-	pathImage bool
-	hits      []float64 // per query term: its contribution (0: absent)
-	rank      float64
-	score     float64
+	path     pathCredit // the failing file's directory (or image) it names
+	hits     []float64  // per query term: its contribution (0: absent)
+	rank     float64
+	score    float64
 }
 
 var quotedSegRE = regexp.MustCompile("\"([^\"]{3,})\"|'([^']{3,})'|`([^`]{3,})`|\\[([^\\]]{3,})\\]")
@@ -467,7 +462,7 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 	ix.pathHits(q, cands)
 	for _, c := range cands {
 		c.rank = c.bm25 * (1 + c.sigDeg) * (1 + pairRank*math.Log1p(c.pairs))
-		if c.path != "" {
+		if c.path.dir != "" {
 			c.rank *= pathBoost
 		}
 		if ix.sections[c.sec].Archived {
@@ -514,7 +509,7 @@ func (ix *Index) rankQuery(q *query) []*candidate {
 		if q.service != "" && ix.about(c.sec, q.service) {
 			ev *= aboutEvidence
 		}
-		if c.path != "" {
+		if c.path.dir != "" {
 			ev *= pathEvidence
 		}
 		if !q.prose && c.sigDeg == 0 && len(ix.sections[c.sec].Signatures) > 0 {
@@ -698,10 +693,10 @@ func (ix *Index) toMatch(q *query, c *candidate, abstain bool, top *candidate) M
 		m.Evidence = append(m.Evidence, fmt.Sprintf("line %d: corpus error «%s»", c.sigLine, clip(c.sigText, 90)))
 		m.Lines = append(m.Lines, c.sigLine)
 	}
-	if c.path != "" {
-		m.Evidence = append(m.Evidence, pathEvidenceLine(c))
+	if c.path.dir != "" {
+		m.Evidence = append(m.Evidence, c.path.evidence())
 		if len(m.Lines) == 0 {
-			m.Lines = append(m.Lines, c.pathLine)
+			m.Lines = append(m.Lines, c.path.line)
 		}
 	}
 	type hit struct {

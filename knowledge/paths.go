@@ -59,17 +59,32 @@ func pathsOf(text string) []string {
 // indexPaths records which sections name each path, and the depth of the
 // deepest one.
 func (ix *Index) indexPaths() {
-	ix.pathSecs = map[string][]int{}
+	ix.pathSecs = ix.sectionsNaming(pathsOf)
+	for p := range ix.pathSecs {
+		ix.maxPathDepth = max(ix.maxPathDepth, strings.Count(p, "/"))
+	}
+}
+
+// sectionsNaming lists, per name that names finds in a section's body, the
+// sections naming it, each once, in corpus order.
+func (ix *Index) sectionsNaming(names func(string) []string) map[string][]int {
+	bySecs := map[string][]int{}
 	for i := range ix.sections {
-		seen := map[string]bool{}
-		for _, p := range pathsOf(ix.sections[i].Body) {
-			if !seen[p] {
-				seen[p] = true
-				ix.pathSecs[p] = append(ix.pathSecs[p], i)
-				ix.maxPathDepth = max(ix.maxPathDepth, strings.Count(p, "/"))
+		for _, n := range names(ix.sections[i].Body) {
+			if ss := bySecs[n]; len(ss) == 0 || ss[len(ss)-1] != i {
+				bySecs[n] = append(ss, i)
 			}
 		}
 	}
+	return bySecs
+}
+
+// lineMessage is what a line says: its message and its other fields.
+func lineMessage(l Line) string {
+	if l.Context == "" {
+		return l.Text
+	}
+	return l.Text + "\n" + l.Context
 }
 
 // failedPath is a path a file error of the input names, and its line.
@@ -83,10 +98,7 @@ type failedPath struct {
 func failedPaths(lines []Line) []failedPath {
 	var out []failedPath
 	for _, l := range lines {
-		text := l.Text
-		if l.Context != "" {
-			text += "\n" + l.Context
-		}
+		text := lineMessage(l)
 		if !strings.Contains(text, "/") || !isFileError(text) {
 			continue
 		}
@@ -98,24 +110,48 @@ func failedPaths(lines []Line) []failedPath {
 }
 
 // pathCredit is what pathHits found for one section: the directory it
-// names, the file that failed under it and the input line.
+// names, the file that failed under it and the input line — or, for an
+// image, the repository it names and the reference that failed to pull.
 type pathCredit struct {
 	sec       int
 	dir, file string
 	line      int
-	image     bool // dir is an image repository, file the reference pulled
+	image     bool
 }
 
 // pathHits credits the sections that name the deepest directory (or the
-// file itself) of a path the input's file errors fail on.
+// file itself) of a path the input's file errors fail on; failing that,
+// those naming an image the input could not pull.
 func (ix *Index) pathHits(q *query, cands []*candidate) {
-	if len(ix.pathSecs) == 0 && len(ix.imageSecs) == 0 {
+	credits := ix.pathCredits(q.lines)
+	if len(credits) == 0 {
+		credits = ix.imageCredits(q.lines)
+	}
+	if len(credits) == 0 {
 		return
 	}
-	paths := failedPaths(q.lines)
+	bySec := make(map[int]pathCredit, len(credits))
+	for _, pc := range credits {
+		if _, ok := bySec[pc.sec]; !ok {
+			bySec[pc.sec] = pc
+		}
+	}
+	for _, c := range cands {
+		if pc, ok := bySec[c.sec]; ok && c.hits != nil {
+			c.path = pc
+		}
+	}
+}
+
+// pathCredits: the sections naming the deepest directory, minPathDepth
+// deep or more, above a path the input's file errors fail on.
+func (ix *Index) pathCredits(lines []Line) []pathCredit {
+	if len(ix.pathSecs) == 0 {
+		return nil
+	}
 	depth := 0
 	var credits []pathCredit
-	for _, fp := range paths {
+	for _, fp := range failedPaths(lines) {
 		// No corpus path is deeper than maxPathDepth: start there.
 		cut := fp.path
 		d := strings.Count(cut, "/")
@@ -136,23 +172,7 @@ func (ix *Index) pathHits(q *query, cands []*candidate) {
 			cut = cut[:strings.LastIndexByte(cut, '/')]
 		}
 	}
-	if len(credits) == 0 {
-		credits = ix.imageCredits(q.lines)
-	}
-	if len(credits) == 0 {
-		return
-	}
-	bySec := make(map[int]pathCredit, len(credits))
-	for _, pc := range credits {
-		if _, ok := bySec[pc.sec]; !ok {
-			bySec[pc.sec] = pc
-		}
-	}
-	for _, c := range cands {
-		if pc, ok := bySec[c.sec]; ok && c.hits != nil {
-			c.path, c.pathFile, c.pathLine, c.pathImage = pc.dir, pc.file, pc.line, pc.image
-		}
-	}
+	return credits
 }
 
 // An image error names the image it could not pull, on its line ("manifest
@@ -185,19 +205,10 @@ func imageRefs(text string) (repos, refs []string) {
 	return repos, refs
 }
 
-// indexImages records which sections name each image repository.
-func (ix *Index) indexImages() {
-	ix.imageSecs = map[string][]int{}
-	for i := range ix.sections {
-		seen := map[string]bool{}
-		repos, _ := imageRefs(ix.sections[i].Body)
-		for _, r := range repos {
-			if !seen[r] {
-				seen[r] = true
-				ix.imageSecs[r] = append(ix.imageSecs[r], i)
-			}
-		}
-	}
+// imageRepos returns the image repositories a text names.
+func imageRepos(text string) []string {
+	repos, _ := imageRefs(text)
+	return repos
 }
 
 // imageCredits: when a line of the input reports an image that could not
@@ -208,7 +219,7 @@ func (ix *Index) imageCredits(lines []Line) []pathCredit {
 	}
 	failed := false
 	for _, l := range lines {
-		if containsFolded(l.Text+"\n"+l.Context, imageErrWords) {
+		if containsFolded(lineMessage(l), imageErrWords) {
 			failed = true
 			break
 		}
@@ -228,13 +239,13 @@ func (ix *Index) imageCredits(lines []Line) []pathCredit {
 	return credits
 }
 
-// pathEvidenceLine is the evidence line of a path credit.
-func pathEvidenceLine(c *candidate) string {
-	if c.pathImage {
-		return fmt.Sprintf("line %d: image %s cannot be pulled; the section names %s", c.pathLine, c.pathFile, c.path)
+// evidence is the evidence line of a credit.
+func (pc pathCredit) evidence() string {
+	switch {
+	case pc.image:
+		return fmt.Sprintf("line %d: image %s cannot be pulled; the section names %s", pc.line, pc.file, pc.dir)
+	case pc.file == pc.dir:
+		return fmt.Sprintf("line %d: fails on %s, which the section names", pc.line, pc.dir)
 	}
-	if c.pathFile == c.path {
-		return fmt.Sprintf("line %d: fails on %s, which the section names", c.pathLine, c.path)
-	}
-	return fmt.Sprintf("line %d: fails on %s, under %s, which the section names", c.pathLine, c.pathFile, c.path)
+	return fmt.Sprintf("line %d: fails on %s, under %s, which the section names", pc.line, pc.file, pc.dir)
 }
